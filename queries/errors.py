@@ -1,0 +1,25 @@
+"""The project's exception tree, drawn once.
+
+Every error a person can cause carries a sentence they can act on; callers show
+``str(exc)`` and never a traceback.
+"""
+
+
+class SqaError(Exception):
+    """Base of every error the project raises on purpose."""
+
+
+class ExtractError(SqaError):
+    """The extract cannot be loaded: a missing file, an unusable column, a bad folder."""
+
+
+class ConfigError(SqaError):
+    """An ``SQA_*`` setting or a command-line value is wrong."""
+
+
+class QueryError(SqaError):
+    """A measure could not be computed (no database, an unknown measure, a bad filter)."""
+
+
+class LoadBusyError(SqaError):
+    """Another load holds the lock on this database."""

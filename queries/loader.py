@@ -1,0 +1,595 @@
+"""Loading an extract: read, validate, build a new DuckDB file beside the old, swap it in.
+
+The rules are the extract contract's (``queries.contract``). A row that breaks a rule is
+set aside in ``rejects`` with its file, line, column and reason; a file or column that is
+unusable raises :class:`ExtractError` and leaves the serving database untouched, because
+the new database is built under a temporary name and only renamed over the old one when
+it is complete (``os.replace`` is atomic on one file system).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import difflib
+import fcntl
+import io
+import json
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from queries import sqlfiles
+from queries.calendar import build_calendar
+from queries.contract import TABLES, Column, Table, load_order
+from queries.errors import ExtractError, LoadBusyError
+
+SCHEMA_VERSION = 1
+MAX_VALUE_CHARS = 10_000
+EARLIEST_DATE = dt.date(1990, 1, 1)
+csv.field_size_limit(256 * 1024 * 1024)
+
+
+@dataclass
+class LoadReport:
+    """What one load did; printed as JSON by ``sqa load`` and kept in the load log."""
+
+    load_id: str
+    extract_dir: str
+    db_path: str
+    extract_as_of: str
+    started_at: str
+    finished_at: str = ""
+    status: str = "running"
+    error: str | None = None
+    rows: dict[str, int] = field(default_factory=dict)
+    rejects: dict[str, int] = field(default_factory=dict)
+    warnings: dict[str, int] = field(default_factory=dict)
+    files_absent: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _decode(path: Path, raw: bytes) -> str:
+    if b"\x00" in raw:
+        raise ExtractError(
+            f"{path.name}: contains binary data (NUL bytes), not a CSV text file; "
+            "re-export it as CSV"
+        )
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise ExtractError(
+            f"{path.name}: byte 0x{raw[exc.start]:02x} at offset {exc.start} is neither "
+            "UTF-8 nor Windows-1252; re-export the file as UTF-8"
+        ) from exc
+
+
+@dataclass
+class RawFile:
+    """A file's good-shaped records as string columns, plus the rows set aside on shape."""
+
+    table: Table
+    columns: dict[str, list[str | None]]
+    lines: list[int]
+    shape_rejects: list[tuple[int, str, str, str, str]]
+
+
+def read_extract_file(path: Path, table: Table) -> RawFile:
+    """Read one contract file; raise :class:`ExtractError` if the file is unusable."""
+    try:
+        raw = path.read_bytes()
+    except PermissionError as exc:
+        raise ExtractError(f"{path.name}: permission denied reading {path}") from exc
+    except OSError as exc:
+        raise ExtractError(f"{path.name}: cannot be read ({exc.strerror})") from exc
+    text = _decode(path, raw)
+    if not text.strip():
+        raise ExtractError(f"{path.name}: the file is empty (no header row)")
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        raise ExtractError(f"{path.name}: header cannot be read as CSV ({exc})") from exc
+    names = [h.strip().lower() for h in header]
+    _check_header(path, table, names)
+    width = len(names)
+    index = {c.name: names.index(c.name) for c in table.columns if c.name in names}
+    records: list[list[str]] = []
+    lines: list[int] = []
+    shape_rejects: list[tuple[int, str, str, str, str]] = []
+    start = reader.line_num + 1
+    try:
+        for rec in reader:
+            if not rec or (len(rec) == 1 and not rec[0].strip()):
+                start = reader.line_num + 1
+                continue
+            if len(rec) != width:
+                shape_rejects.append(
+                    (
+                        start,
+                        "",
+                        _clip(",".join(rec)),
+                        "wrong_field_count",
+                        f"expected {width} fields as in the header, found {len(rec)} "
+                        "(a truncated line or an unquoted comma)",
+                    )
+                )
+            else:
+                records.append(rec)
+                lines.append(start)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise ExtractError(
+            f"{path.name}: line {reader.line_num}: the CSV cannot be parsed ({exc}); "
+            "check quoting near that line"
+        ) from exc
+    columns: dict[str, list[str | None]] = {}
+    for col in table.columns:
+        if col.name in index:
+            i = index[col.name]
+            columns[col.name] = [r[i] for r in records]
+        else:
+            columns[col.name] = [None] * len(records)
+    return RawFile(table, columns, lines, shape_rejects)
+
+
+def _check_header(path: Path, table: Table, names: list[str]) -> None:
+    if len(names) == 1:
+        for sep, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
+            if sep in names[0]:
+                raise ExtractError(
+                    f"{path.name}: the header is separated by {label}; the contract needs "
+                    "commas: re-export as comma-separated CSV"
+                )
+    known = {c.name for c in table.columns}
+    dupes = sorted({n for n in names if n in known and names.count(n) > 1})
+    if dupes:
+        raise ExtractError(
+            f"{path.name}: column '{dupes[0]}' appears more than once in the header; keep one"
+        )
+    missing = [c.name for c in table.columns if c.required and c.name not in names]
+    if missing:
+        col = missing[0]
+        near = difflib.get_close_matches(col, [n for n in names if n not in known], n=1)
+        hint = f" (found '{near[0]}': rename it to '{col}')" if near else ""
+        raise ExtractError(
+            f"{path.name}: required column '{col}' is missing{hint}"
+            + (f"; also missing: {', '.join(missing[1:])}" if len(missing) > 1 else "")
+        )
+
+
+def _clip(value: str, n: int = 200) -> str:
+    return value if len(value) <= n else value[:n] + "…"
+
+
+# --------------------------------------------------------------------------- validating
+
+_DATE_SQL = (
+    "coalesce(try_strptime(split_part(split_part({v}, 'T', 1), ' ', 1), '%Y-%m-%d'), "
+    "try_strptime(split_part({v}, ' ', 1), '%d/%m/%Y'))::date"
+)
+
+
+def _typed_expr(col: Column) -> str:
+    v = f"nullif(trim({col.name}), '')"
+    if col.kind == "date":
+        return _DATE_SQL.format(v=v)
+    if col.kind == "code":
+        return f"upper({v})"
+    return v
+
+
+def _check_queries(table: Table, as_of: dt.date) -> list[tuple[str, str, str]]:
+    """(column, reason code, SQL over ``stage``) for each per-row rule of ``table``.
+
+    Each SQL selects ``_line, value, message`` of the offending rows. Identifiers come only
+    from the contract; values (dates, codes) are bound or are contract constants.
+    """
+    checks: list[tuple[str, str, str]] = []
+    for col in table.columns:
+        raw = f"{col.name}__raw"
+        checks.append(
+            (
+                col.name,
+                "value_too_long",
+                (
+                    f"select _line, {raw}, 'value of ' || length({raw}) || ' characters is longer "
+                    f"than the {MAX_VALUE_CHARS} allowed' from stage "
+                    f"where length({raw}) > {MAX_VALUE_CHARS}"
+                ),
+            )
+        )
+        if col.not_null:
+            checks.append(
+                (
+                    col.name,
+                    "blank_required",
+                    (
+                        f"select _line, null, '{col.name} is required but blank' from stage "
+                        f"where {raw} is null"
+                    ),
+                )
+            )
+        if col.kind == "date":
+            checks.append(
+                (
+                    col.name,
+                    "bad_date",
+                    (
+                        f"select _line, {raw}, '''' || {raw} || ''' is not a date: use YYYY-MM-DD "
+                        f"or DD/MM/YYYY (never US order)' from stage "
+                        f"where {raw} is not null and {col.name} is null"
+                    ),
+                )
+            )
+            checks.append(
+                (
+                    col.name,
+                    "date_out_of_range",
+                    (
+                        f"select _line, {raw}, '{col.name} ' || {col.name} || ' is before "
+                        f"{EARLIEST_DATE.isoformat()}' from stage "
+                        f"where {col.name} < date '{EARLIEST_DATE.isoformat()}'"
+                    ),
+                )
+            )
+            if not col.future_ok:
+                checks.append(
+                    (
+                        col.name,
+                        "date_in_future",
+                        (
+                            f"select _line, {raw}, '{col.name} ' || {col.name} || ' is after the "
+                            f"extract date {as_of.isoformat()}' from stage "
+                            f"where {col.name} > date '{as_of.isoformat()}'"
+                        ),
+                    )
+                )
+        if col.kind == "code" and not col.lenient_codes:
+            allowed = ", ".join(f"'{c}'" for c in col.codes)
+            checks.append(
+                (
+                    col.name,
+                    "unknown_code",
+                    (
+                        f"select _line, {raw}, 'unknown {col.name} ''' || {raw} || ''' (allowed: "
+                        f"{', '.join(col.codes)})' from stage "
+                        f"where {col.name} is not null and {col.name} not in ({allowed})"
+                    ),
+                )
+            )
+    if table.span:
+        a, b = table.span
+        checks.append(
+            (
+                b,
+                "end_before_start",
+                (
+                    f"select _line, {b}__raw, '{b} ' || {b} || ' is before {a} ' || {a} "
+                    f"from stage where {b} < {a}"
+                ),
+            )
+        )
+    return checks
+
+
+def _validate_table(
+    con: duckdb.DuckDBPyConnection, raw: RawFile, as_of: dt.date, file_name: str
+) -> tuple[int, int]:
+    """Type ``raw`` into table ``raw.table.name``; set aside bad rows. (kept, set aside)."""
+    table = raw.table
+    data: dict[str, Any] = {"_line": pa.array(raw.lines, pa.int64())}
+    for name, values in raw.columns.items():
+        data[name] = pa.array(values, pa.string())
+    con.register("src", pa.table(data))
+    select = ", ".join(
+        f"{_typed_expr(c)} as {c.name}, nullif(trim({c.name}), '') as {c.name}__raw"
+        for c in table.columns
+    )
+    con.execute(f"create or replace temp table stage as select _line, {select} from src")
+    con.unregister("src")
+    if raw.shape_rejects:
+        con.executemany(
+            "insert into rejects values (?, ?, ?, ?, ?, ?)",
+            [
+                (file_name, line, col, val, code, msg)
+                for line, col, val, code, msg in raw.shape_rejects
+            ],
+        )
+    n_rows = int(con.execute("select count(*) from stage").fetchall()[0][0])
+    for col_name, code, sql in _check_queries(table, as_of):
+        con.execute(
+            f"insert into rejects select '{file_name}', _line, '{col_name}', "
+            f"left(v, 200), '{code}', msg from ({sql}) t(_line, v, msg)"
+        )
+    if n_rows:
+        _fail_if_column_unusable(con, table, file_name, n_rows)
+    for col in table.columns:
+        if col.kind == "code" and col.lenient_codes:
+            allowed = ", ".join(f"'{c}'" for c in col.codes)
+            con.execute(
+                f"insert into dq_warnings select '{file_name}', _line, '{col.name}', "
+                f"{col.name}__raw, case when {col.name} is null then 'blank_code' "
+                f"else 'unknown_code' end, case when {col.name} is null then "
+                f"'{col.name} is blank' else 'unknown {col.name} ''' || {col.name}__raw "
+                f"|| '''' end || ': the row counts for timeliness but not for "
+                f"participation or attendance' from stage where {col.name} is null "
+                f"or {col.name} not in ({allowed})"
+            )
+            con.execute(f"update stage set {col.name} = null where {col.name} not in ({allowed})")
+    key = ", ".join(table.key)
+    con.execute(
+        f"""
+        insert into rejects
+        select '{file_name}', _line, '{table.key[0]}', concat_ws(' + ', {key}),
+               'duplicate_key', 'duplicate key {key}: the first row, at line '
+               || first_line || ', is kept'
+        from (
+            select _line, {key}, min(_line) over (partition by {key}) as first_line,
+                   row_number() over (partition by {key} order by _line) as rn
+            from stage
+            where _line not in (select line from rejects where file = '{file_name}')
+        ) where rn > 1
+        """
+    )
+    for col in table.columns:
+        if not col.refs:
+            continue
+        ref_table, ref_col = col.refs.split(".")
+        con.execute(
+            f"""
+            insert into rejects
+            select '{file_name}', _line, '{col.name}', {col.name},
+                   'orphan_id', '{col.name} ''' || {col.name} || ''' is not in '
+                   || '{ref_table}.csv (or its row there was set aside)'
+            from stage
+            where {col.name} is not null
+              and _line not in (select line from rejects where file = '{file_name}')
+              and {col.name} not in (select {ref_col} from {ref_table})
+            """
+        )
+    cols = ", ".join(c.name for c in table.columns)
+    con.execute(
+        f"create table {table.name} as select _line as source_line, {cols} from stage "
+        f"where _line not in (select line from rejects where file = '{file_name}') "
+        f"order by _line"
+    )
+    kept = int(con.execute(f"select count(*) from {table.name}").fetchall()[0][0])
+    return kept, n_rows + len(raw.shape_rejects) - kept
+
+
+def _fail_if_column_unusable(
+    con: duckdb.DuckDBPyConnection, table: Table, file_name: str, n_rows: int
+) -> None:
+    """A column whose every value is unreadable fails the load rather than emptying it."""
+    rows = con.execute(
+        """
+        select column_name, reason_code, any_value(value), count(distinct line) as n
+        from rejects where file = $f and reason_code in ('bad_date', 'unknown_code')
+        group by all order by n desc limit 1
+        """,
+        {"f": file_name},
+    ).fetchall()
+    row = rows[0] if rows else None
+    if row and row[3] >= n_rows:
+        what = "dates" if row[1] == "bad_date" else "codes"
+        raise ExtractError(
+            f"{file_name}: column '{row[0]}' has no usable {what} in any of its {n_rows} "
+            f"rows (first: '{row[2]}'); check the export format"
+        )
+
+
+def _create_empty(con: duckdb.DuckDBPyConnection, table: Table) -> None:
+    cols = ", ".join(f"{c.name} {'date' if c.kind == 'date' else 'varchar'}" for c in table.columns)
+    con.execute(f"create table {table.name} (source_line bigint, {cols})")
+
+
+# --------------------------------------------------------------------------- building
+
+
+def _extract_as_of(folder: Path, present: list[Path]) -> dt.datetime:
+    newest = max(p.stat().st_mtime for p in present)
+    return dt.datetime.fromtimestamp(newest, tz=dt.UTC).replace(microsecond=0)
+
+
+@contextmanager
+def load_lock(db_path: Path) -> Iterator[None]:
+    """Hold the load lock for ``db_path``, or raise :class:`LoadBusyError` at once."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = db_path.with_name(db_path.name + ".lock")
+    with open(lock_path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise LoadBusyError(
+                f"another load into {db_path} is running ({holder}); wait for it to "
+                "finish and try again"
+            ) from exc
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def log_path_for(db_path: Path) -> Path:
+    """The append-only JSON-lines load log that sits beside ``db_path``."""
+    return db_path.with_name(db_path.name + ".load-log.jsonl")
+
+
+def _append_log(db_path: Path, report: LoadReport) -> None:
+    line = json.dumps(report.as_dict(), sort_keys=True) + "\n"
+    fd = os.open(log_path_for(db_path), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+    try:
+        os.write(fd, line.encode())
+    finally:
+        os.close(fd)
+
+
+def load_extract(
+    extract_dir: Path,
+    db_path: Path,
+    closures: tuple[dt.date, ...] = (),
+    as_of: dt.datetime | None = None,
+) -> LoadReport:
+    """Validate ``extract_dir`` and replace ``db_path`` with a database built from it.
+
+    Raises :class:`ExtractError` (nothing replaced) when the extract is unusable, and
+    :class:`LoadBusyError` when another load holds the lock. Both, and success, append a
+    row to the load log.
+    """
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    report = LoadReport(
+        load_id=uuid.uuid4().hex[:12],
+        extract_dir=str(extract_dir),
+        db_path=str(db_path),
+        extract_as_of="",
+        started_at=now.isoformat(),
+    )
+    t0 = time.perf_counter()
+    try:
+        with load_lock(db_path):
+            try:
+                _build(extract_dir, db_path, closures, as_of, report)
+                report.status = "ok"
+            except ExtractError as exc:
+                report.status = "failed"
+                report.error = str(exc)
+                raise
+            finally:
+                report.seconds = round(time.perf_counter() - t0, 3)
+                report.finished_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+                _append_log(db_path, report)
+    except LoadBusyError as exc:
+        report.status, report.error = "refused", str(exc)
+        _append_log(db_path, report)
+        raise
+    return report
+
+
+def _build(
+    extract_dir: Path,
+    db_path: Path,
+    closures: tuple[dt.date, ...],
+    as_of: dt.datetime | None,
+    report: LoadReport,
+) -> None:
+    if not extract_dir.is_dir():
+        raise ExtractError(f"extract folder {extract_dir} does not exist or is not a folder")
+    files = {t.name: extract_dir / t.file_name for t in TABLES}
+    missing = [t.file_name for t in TABLES if t.required and not files[t.name].is_file()]
+    if missing:
+        raise ExtractError(
+            f"required file {missing[0]} is missing from {extract_dir}"
+            + (f" (also missing: {', '.join(missing[1:])})" if len(missing) > 1 else "")
+        )
+    present = [files[t.name] for t in TABLES if files[t.name].is_file()]
+    stamp = as_of or _extract_as_of(extract_dir, present)
+    report.extract_as_of = stamp.isoformat()
+    # Read every file before touching any database: most unusable files fail here.
+    raws = {t.name: read_extract_file(files[t.name], t) for t in TABLES if files[t.name].is_file()}
+    for t in TABLES:
+        if t.required and len(raws[t.name].lines) == 0:
+            raise ExtractError(
+                f"{t.file_name}: has a header but no usable rows; a required file cannot be "
+                "empty (was the export interrupted?)"
+            )
+    report.files_absent = [t.file_name for t in TABLES if t.name not in raws]
+
+    tmp = db_path.with_name(f"{db_path.name}.building-{os.getpid()}-{report.load_id}")
+    try:
+        con = duckdb.connect(str(tmp))
+        try:
+            _fill(con, raws, stamp, closures, report)
+            con.execute("checkpoint")
+        finally:
+            con.close()
+        os.replace(tmp, db_path)
+    except OSError as exc:
+        raise ExtractError(
+            f"cannot write the new database beside {db_path} ({exc.strerror}); "
+            "the previous data is still serving"
+        ) from exc
+    except duckdb.Error as exc:
+        raise ExtractError(
+            f"building the database failed ({str(exc).splitlines()[0]}); "
+            "the previous data is still serving"
+        ) from exc
+    finally:
+        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+            if leftover.exists():
+                leftover.unlink()
+
+
+def _fill(
+    con: duckdb.DuckDBPyConnection,
+    raws: dict[str, RawFile],
+    stamp: dt.datetime,
+    closures: tuple[dt.date, ...],
+    report: LoadReport,
+) -> None:
+    con.execute(
+        "create table rejects (file varchar, line bigint, column_name varchar, "
+        "value varchar, reason_code varchar, message varchar)"
+    )
+    con.execute("create table dq_warnings as select * from rejects limit 0")
+    as_of_date = stamp.date()
+    for table in load_order():
+        if table.name in raws:
+            kept, _ = _validate_table(con, raws[table.name], as_of_date, table.file_name)
+        else:
+            _create_empty(con, table)
+            kept = 0
+        report.rows[table.name] = kept
+    con.execute("drop table if exists stage")
+    build_calendar(con, dt.date(as_of_date.year + 3, 12, 31), closures)
+    for name in sqlfiles.EVENT_TABLES:
+        con.execute(f"create table {name} as {sqlfiles.read('events', name)}")
+    con.execute(f"create table measure_events as {sqlfiles.measure_events_sql()}")
+    con.execute(f"create table dq_issues as {sqlfiles.read('events', 'dq_issues')}")
+    report.rejects = dict(
+        con.execute("select reason_code, count(*) from rejects group by 1 order by 1").fetchall()
+    )
+    report.warnings = dict(
+        con.execute(
+            "select reason_code, count(*) from (select reason_code from dq_warnings union all "
+            "select issue_code from dq_issues) group by 1 order by 1"
+        ).fetchall()
+    )
+    con.execute(
+        "create table load_info as select $id as load_id, $as_of::timestamptz as "
+        "extract_as_of, now() as loaded_at, $v as schema_version, $closures as closures",
+        {
+            "id": report.load_id,
+            "as_of": stamp,
+            "v": SCHEMA_VERSION,
+            "closures": ",".join(d.isoformat() for d in closures),
+        },
+    )

@@ -1,0 +1,153 @@
+"""Configuration: every ``SQA_*`` environment variable, read in one place.
+
+Settings are data: each has a name, a default and one line of help, so the README table
+and ``sqa settings`` come from the same list. Nothing else in the project reads
+``os.environ``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from queries.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    """One setting: its environment variable, default (as text) and help."""
+
+    env: str
+    default: str
+    help: str
+
+
+SPECS: tuple[SettingSpec, ...] = (
+    SettingSpec(
+        "SQA_DB",
+        str(PROJECT_ROOT / "data" / "sqa.duckdb"),
+        "Path of the DuckDB file the dashboard reads and `sqa load` replaces.",
+    ),
+    SettingSpec(
+        "SQA_DEMO_EXTRACT",
+        str(PROJECT_ROOT / "data" / "demo-extract"),
+        "Where the generated demo extract is written when no database exists.",
+    ),
+    SettingSpec(
+        "SQA_AUTO_DEMO",
+        "1",
+        "1: build the demo database on start when SQA_DB does not exist; 0: refuse.",
+    ),
+    SettingSpec(
+        "SQA_CLOSURE_DATES",
+        "",
+        "Extra non-working days, comma-separated YYYY-MM-DD (authority closures).",
+    ),
+    SettingSpec(
+        "SQA_STALE_HOURS",
+        "36",
+        "The dashboard warns when the last good load is older than this many hours.",
+    ),
+    SettingSpec(
+        "SQA_CACHE_TYPE",
+        "SimpleCache",
+        "flask-caching backend: SimpleCache, FileSystemCache or RedisCache.",
+    ),
+    SettingSpec(
+        "SQA_CACHE_DIR", str(PROJECT_ROOT / "data" / "cache"), "Folder for FileSystemCache."
+    ),
+    SettingSpec("SQA_CACHE_REDIS_URL", "", "redis:// URL for RedisCache."),
+    SettingSpec(
+        "SQA_TARGETS_FILE",
+        str(PROJECT_ROOT / "data" / "targets.csv"),
+        "Editable file of targets, amber thresholds and comparator figures.",
+    ),
+)
+
+CACHE_TYPES = ("SimpleCache", "FileSystemCache", "RedisCache")
+
+
+def _parse_dates(name: str, raw: str) -> tuple[dt.date, ...]:
+    out = []
+    for part in (p.strip() for p in raw.split(",")):
+        if not part:
+            continue
+        try:
+            out.append(dt.date.fromisoformat(part))
+        except ValueError as exc:
+            raise ConfigError(
+                f"{name}: '{part}' is not a date; give closure days as YYYY-MM-DD, "
+                "separated by commas"
+            ) from exc
+    return tuple(sorted(set(out)))
+
+
+def _parse_positive(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name}: '{raw}' is not a number of hours") from exc
+    if value <= 0:
+        raise ConfigError(f"{name}: must be more than 0, got {raw}")
+    return value
+
+
+def _parse_flag(name: str, raw: str) -> bool:
+    if raw not in ("0", "1"):
+        raise ConfigError(f"{name}: use 1 (on) or 0 (off), got '{raw}'")
+    return raw == "1"
+
+
+def _parse_cache(name: str, raw: str) -> str:
+    if raw not in CACHE_TYPES:
+        raise ConfigError(f"{name}: '{raw}' is not one of {', '.join(CACHE_TYPES)}")
+    return raw
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The project's configuration, validated."""
+
+    db_path: Path
+    demo_extract: Path
+    auto_demo: bool
+    closure_dates: tuple[dt.date, ...]
+    stale_hours: float
+    cache_type: str
+    cache_dir: Path
+    cache_redis_url: str
+    targets_file: Path
+
+
+_PARSERS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
+    "SQA_DB": ("db_path", lambda _n, v: Path(v)),
+    "SQA_DEMO_EXTRACT": ("demo_extract", lambda _n, v: Path(v)),
+    "SQA_AUTO_DEMO": ("auto_demo", _parse_flag),
+    "SQA_CLOSURE_DATES": ("closure_dates", _parse_dates),
+    "SQA_STALE_HOURS": ("stale_hours", _parse_positive),
+    "SQA_CACHE_TYPE": ("cache_type", _parse_cache),
+    "SQA_CACHE_DIR": ("cache_dir", lambda _n, v: Path(v)),
+    "SQA_CACHE_REDIS_URL": ("cache_redis_url", lambda _n, v: v),
+    "SQA_TARGETS_FILE": ("targets_file", lambda _n, v: Path(v)),
+}
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Read every ``SQA_*`` variable (or ``environ``), apply ``overrides``, validate."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for spec in SPECS:
+        field, parse = _PARSERS[spec.env]
+        values[field] = parse(spec.env, env.get(spec.env, spec.default))
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    if values["cache_type"] == "RedisCache" and not values["cache_redis_url"]:
+        raise ConfigError(
+            "SQA_CACHE_TYPE=RedisCache needs SQA_CACHE_REDIS_URL (redis://host:6379/0)"
+        )
+    return Settings(**values)

@@ -1,0 +1,63 @@
+-- cla_review_events: every CLA review that is a KPI event, with its due date.
+-- Grain: one row per child per review date held inside a period of care. Reviews of the
+--   same child on the same date count once (the lowest review_id is kept); a review
+--   outside every period is a data-quality issue (dq_issues), not an event.
+-- Rule (contract KPI 1): within a period, review 1 is due on the 20th working day strictly
+--   after the period's start_date; review 2 three calendar months after review 1; every
+--   later review six months after the previous one (month ends clamp: 31 Aug + 6 months =
+--   28/29 Feb). A new period of care starts the cycle again. Where periods overlap, the
+--   review belongs to the one that started last.
+-- Parameters: none; materialised at load time.
+with reviews as (
+    select *
+    from cla_reviews
+    qualify row_number() over (partition by child_id, review_date order by review_id) = 1
+),
+in_period as (
+    select r.*, p.period_id, p.start_date as period_start
+    from reviews r
+    join cla_periods p
+      on p.child_id = r.child_id
+     and r.review_date >= p.start_date
+     and (p.end_date is null or r.review_date <= p.end_date)
+    qualify row_number() over (
+        partition by r.review_id order by p.start_date desc, p.period_id
+    ) = 1
+),
+numbered as (
+    select *,
+           row_number() over w as review_number,
+           lag(review_date) over w as previous_review_date
+    from in_period
+    window w as (partition by period_id order by review_date)
+),
+due as (
+    select n.*,
+           case
+               when n.review_number = 1 then wd.d
+               when n.review_number = 2 then (n.previous_review_date + interval 3 month)::date
+               else (n.previous_review_date + interval 6 month)::date
+           end as due_date
+    from numbered n
+    left join calendar c0 on c0.d = n.period_start
+    left join calendar wd on wd.wd_index = c0.wd_index + 20 and wd.is_working_day
+)
+select d.review_id,
+       d.child_id,
+       d.period_id,
+       d.period_start,
+       d.review_number,
+       d.review_date,
+       d.previous_review_date,
+       d.due_date,
+       d.review_date <= d.due_date as on_time,
+       greatest(date_diff('day', d.due_date, d.review_date), 0) as days_late,
+       d.iro_id,
+       s.team,
+       d.participation_code,
+       d.review_format,
+       d.minutes_completed_date,
+       d.source_line
+from due d
+left join staff s on s.staff_id = d.iro_id
+order by d.review_date, d.review_id
