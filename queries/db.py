@@ -1,10 +1,11 @@
 """Read-only connections to the serving database.
 
-A load replaces the database file with ``os.replace``; a reader that opened the old file
-keeps reading the old file, whole, until it reconnects. :func:`reader` hands out one
-connection per process per file identity (device, inode, modification time), so a new
-load is picked up on the next call and a query never sees half of one load and half of
-another.
+``SQA_DB`` is a symlink to one file per load (see :mod:`queries.loader`); a load swaps the
+link atomically. :func:`reader` resolves the link on every call and keeps one read-only
+connection per process for the file it points to, so a new load is picked up on the next
+call, and a query that started on the old file finishes on it: nobody sees half of one
+load and half of another. (Each load having its own path also matters because DuckDB
+shares one instance per path inside a process.)
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ _open: dict[str, Snapshot] = {}
 
 def _identity(path: Path) -> tuple[int, int, int]:
     try:
-        st = os.stat(path)
+        st = os.stat(path.resolve(strict=True))
     except FileNotFoundError as exc:
         raise QueryError(
             f"no database at {path}: run `sqa load EXTRACT_DIR` (or start the app, which "
@@ -52,7 +53,7 @@ def reader(path: Path) -> Snapshot:
         if snap is not None and snap.identity == ident:
             return snap
         try:
-            con = duckdb.connect(key, read_only=True)
+            con = duckdb.connect(str(path.resolve()), read_only=True)
             rows = con.execute("select load_id from load_info").fetchall()
         except duckdb.Error as exc:
             raise QueryError(

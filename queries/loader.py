@@ -3,8 +3,9 @@
 The rules are the extract contract's (``queries.contract``). A row that breaks a rule is
 set aside in ``rejects`` with its file, line, column and reason; a file or column that is
 unusable raises :class:`ExtractError` and leaves the serving database untouched, because
-the new database is built under a temporary name and only renamed over the old one when
-it is complete (``os.replace`` is atomic on one file system).
+each load builds a new database file under a temporary name and, only when it is
+complete, the serving path (a symlink) is swapped to it with ``os.replace``, which is
+atomic on one file system. Readers that opened the previous file keep reading it whole.
 """
 
 from __future__ import annotations
@@ -78,9 +79,10 @@ def _decode(path: Path, raw: bytes) -> str:
     try:
         return raw.decode("cp1252")
     except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
         raise ExtractError(
-            f"{path.name}: byte 0x{raw[exc.start]:02x} at offset {exc.start} is neither "
-            "UTF-8 nor Windows-1252; re-export the file as UTF-8"
+            f"{path.name}: line {line}: byte 0x{raw[exc.start]:02x} is neither UTF-8 nor "
+            "Windows-1252; re-export the file as UTF-8"
         ) from exc
 
 
@@ -320,7 +322,8 @@ def _validate_table(
     for col_name, code, sql in _check_queries(table, as_of):
         con.execute(
             f"insert into rejects select '{file_name}', _line, '{col_name}', "
-            f"left(v, 200), '{code}', msg from ({sql}) t(_line, v, msg)"
+            f"case when length(v) > 200 then left(v, 200) || '…' else v end, '{code}', msg "
+            f"from ({sql}) t(_line, v, msg)"
         )
     if n_rows:
         _fail_if_column_unusable(con, table, file_name, n_rows)
@@ -458,8 +461,12 @@ def load_extract(
     db_path: Path,
     closures: tuple[dt.date, ...] = (),
     as_of: dt.datetime | None = None,
+    keep: int = 5,
 ) -> LoadReport:
     """Validate ``extract_dir`` and replace ``db_path`` with a database built from it.
+
+    Each good load is its own file in ``<db_path>.loads/``; ``db_path`` is a symlink to
+    the current one, swapped atomically, and the newest ``keep`` loads are kept.
 
     Raises :class:`ExtractError` (nothing replaced) when the extract is unusable, and
     :class:`LoadBusyError` when another load holds the lock. Both, and success, append a
@@ -477,7 +484,7 @@ def load_extract(
     try:
         with load_lock(db_path):
             try:
-                _build(extract_dir, db_path, closures, as_of, report)
+                _build(extract_dir, db_path, closures, as_of, report, keep)
                 report.status = "ok"
             except ExtractError as exc:
                 report.status = "failed"
@@ -500,21 +507,22 @@ def _build(
     closures: tuple[dt.date, ...],
     as_of: dt.datetime | None,
     report: LoadReport,
+    keep: int,
 ) -> None:
     if not extract_dir.is_dir():
         raise ExtractError(f"extract folder {extract_dir} does not exist or is not a folder")
     files = {t.name: extract_dir / t.file_name for t in TABLES}
-    missing = [t.file_name for t in TABLES if t.required and not files[t.name].is_file()]
+    missing = [t.file_name for t in TABLES if t.required and not files[t.name].exists()]
     if missing:
         raise ExtractError(
             f"required file {missing[0]} is missing from {extract_dir}"
             + (f" (also missing: {', '.join(missing[1:])})" if len(missing) > 1 else "")
         )
-    present = [files[t.name] for t in TABLES if files[t.name].is_file()]
+    present = [files[t.name] for t in TABLES if files[t.name].exists()]
     stamp = as_of or _extract_as_of(extract_dir, present)
     report.extract_as_of = stamp.isoformat()
     # Read every file before touching any database: most unusable files fail here.
-    raws = {t.name: read_extract_file(files[t.name], t) for t in TABLES if files[t.name].is_file()}
+    raws = {t.name: read_extract_file(files[t.name], t) for t in TABLES if files[t.name].exists()}
     for t in TABLES:
         if t.required and len(raws[t.name].lines) == 0:
             raise ExtractError(
@@ -523,7 +531,13 @@ def _build(
             )
     report.files_absent = [t.file_name for t in TABLES if t.name not in raws]
 
-    tmp = db_path.with_name(f"{db_path.name}.building-{os.getpid()}-{report.load_id}")
+    store = store_dir(db_path)
+    store.mkdir(parents=True, exist_ok=True)
+    for stale in store.glob(".building-*"):  # left by a load that was killed
+        stale.unlink()
+    stamp_name = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    final = store / f"{stamp_name}-{report.load_id}.duckdb"
+    tmp = store / f".building-{final.name}"
     try:
         con = duckdb.connect(str(tmp))
         try:
@@ -531,7 +545,8 @@ def _build(
             con.execute("checkpoint")
         finally:
             con.close()
-        os.replace(tmp, db_path)
+        os.replace(tmp, final)
+        point_at(db_path, final)
     except OSError as exc:
         raise ExtractError(
             f"cannot write the new database beside {db_path} ({exc.strerror}); "
@@ -546,6 +561,33 @@ def _build(
         for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
             if leftover.exists():
                 leftover.unlink()
+    _prune(db_path, keep)
+
+
+def store_dir(db_path: Path) -> Path:
+    """The folder holding one DuckDB file per good load; ``db_path`` links to one of them."""
+    return db_path.with_name(db_path.name + ".loads")
+
+
+def point_at(db_path: Path, target: Path) -> None:
+    """Atomically make ``db_path`` a symlink to ``target`` (a file in the store)."""
+    link = db_path.with_name(f".{db_path.name}.link-{os.getpid()}")
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    os.symlink(os.path.relpath(target, db_path.parent), link)
+    os.replace(link, db_path)
+
+
+def good_loads(db_path: Path) -> list[Path]:
+    """The kept databases, oldest first."""
+    return sorted(p for p in store_dir(db_path).glob("*.duckdb") if not p.name.startswith("."))
+
+
+def _prune(db_path: Path, keep: int) -> None:
+    current = db_path.resolve()
+    for old in good_loads(db_path)[:-keep]:
+        if old.resolve() != current:
+            old.unlink()
 
 
 def _fill(

@@ -23,18 +23,34 @@ BASE: dict[str, list[dict[str, str]]] = {
     ],
     "children": [{"child_id": f"C{i}", "date_of_birth": "2010-01-01"} for i in range(1, 10)],
     "cla_periods": [{"period_id": "P0", "child_id": "C9", "start_date": "2015-01-05"}],
-    "cla_reviews": [{"review_id": "R0", "child_id": "C9", "review_date": "2015-01-20",
-                     "iro_id": "I1", "participation_code": "PN1"}],
+    "cla_reviews": [
+        {
+            "review_id": "R0",
+            "child_id": "C9",
+            "review_date": "2015-01-20",
+            "iro_id": "I1",
+            "participation_code": "PN1",
+        }
+    ],
     "s47_enquiries": [{"enquiry_id": "E0", "child_id": "C9", "s47_start_date": "2015-01-05"}],
     "cp_plans": [{"plan_id": "L0", "child_id": "C9", "start_date": "2015-01-20"}],
-    "cp_conferences": [{"conference_id": "K0", "child_id": "C9", "conference_date": "2015-01-20",
-                        "conference_type": "ICPC", "chair_id": "H1", "enquiry_id": "E0",
-                        "plan_id": "L0"}],
+    "cp_conferences": [
+        {
+            "conference_id": "K0",
+            "child_id": "C9",
+            "conference_date": "2015-01-20",
+            "conference_type": "ICPC",
+            "chair_id": "H1",
+            "enquiry_id": "E0",
+            "plan_id": "L0",
+        }
+    ],
 }
 
 
 def write_extract(
-    folder: Path, tables: Mapping[str, Sequence[Mapping[str, str]]] | None = None,
+    folder: Path,
+    tables: Mapping[str, Sequence[Mapping[str, str]]] | None = None,
     replace: bool = False,
 ) -> Path:
     """Write ``BASE`` plus ``tables`` (rows appended, or replacing with ``replace``)."""
@@ -56,8 +72,11 @@ def load(folder: Path, db: Path, closures: tuple[dt.date, ...] = ()) -> LoadRepo
     return load_extract(folder, db, closures=closures, as_of=AS_OF)
 
 
-def build(tmp: Path, tables: Mapping[str, Sequence[Mapping[str, str]]] | None = None,
-          closures: tuple[dt.date, ...] = ()) -> duckdb.DuckDBPyConnection:
+def build(
+    tmp: Path,
+    tables: Mapping[str, Sequence[Mapping[str, str]]] | None = None,
+    closures: tuple[dt.date, ...] = (),
+) -> duckdb.DuckDBPyConnection:
     """Load ``BASE`` + ``tables`` into a fresh database file; a read-only connection."""
     folder = write_extract(tmp / "extract", tables)
     db = tmp / "sqa.duckdb"
@@ -66,13 +85,20 @@ def build(tmp: Path, tables: Mapping[str, Sequence[Mapping[str, str]]] | None = 
 
 
 def review(rid: str, child: str, date: str, code: str = "PN1", iro: str = "I1") -> dict[str, str]:
-    return {"review_id": rid, "child_id": child, "review_date": date, "iro_id": iro,
-            "participation_code": code}
+    return {
+        "review_id": rid,
+        "child_id": child,
+        "review_date": date,
+        "iro_id": iro,
+        "participation_code": code,
+    }
 
 
 def period(pid: str, child: str, start: str, end: str = "") -> dict[str, str]:
     return {"period_id": pid, "child_id": child, "start_date": start, "end_date": end}
 
 
-def rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[object, ...]]:
-    return con.execute(sql).fetchall()
+def rows(
+    con: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, object] | None = None
+) -> list[tuple[object, ...]]:
+    return con.execute(sql, dict(params or {})).fetchall()
