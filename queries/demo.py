@@ -126,6 +126,11 @@ def last_month_end(today: dt.date | None = None) -> dt.date:
     return today.replace(day=1) - dt.timedelta(days=1)
 
 
+def extract_time(end: dt.date) -> dt.datetime:
+    """When an extract whose data runs to ``end`` was taken: 02:00 UTC the next night."""
+    return dt.datetime.combine(end + dt.timedelta(days=1), dt.time(2, 0), tzinfo=dt.UTC)
+
+
 class _Days:
     """Working-day arithmetic for the generator (the SQL calendar is the rule's source)."""
 
@@ -345,10 +350,12 @@ def _poisson(rng: random.Random, lam: float) -> int:
 
 
 def _late_chance(due: dt.date) -> float:
-    if due.month == 1:
-        return 0.2  # the January dip the annual report describes
-    if due.month in (9, 12):
-        return 0.07
+    # The January dip the annual report describes: reviews due over Christmas and early
+    # January slip, and are held (late) in January.
+    if (due.month == 12 and due.day >= 18) or (due.month == 1 and due.day <= 24):
+        return 0.22
+    if due.month == 9:
+        return 0.06
     return 0.035
 
 
@@ -419,7 +426,8 @@ def _one_period(
     while due <= last:
         n += 1
         if rng.random() < _late_chance(due):
-            held = days.on_or_before(due + dt.timedelta(days=rng.randrange(2, 35)))
+            slip = rng.randrange(2, 14) if due.month in (12, 1) else rng.randrange(2, 35)
+            held = days.on_or_before(due + dt.timedelta(days=slip))
         else:
             held = days.on_or_before(due - dt.timedelta(days=rng.randrange(0, 20)))
         held = max(held, start)

@@ -36,6 +36,9 @@ class Filters:
         return {"team": self.team or None, "staff": self.staff or None}
 
 
+EVERYONE = Filters()
+
+
 @dataclass(frozen=True)
 class Ratio:
     """A numerator, a denominator, and their rate (None when the denominator is 0)."""
@@ -78,7 +81,7 @@ def kpi_range(
     con: duckdb.DuckDBPyConnection,
     date_from: dt.date,
     date_to: dt.date,
-    filters: Filters = Filters(),
+    filters: Filters = EVERYONE,
 ) -> dict[str, Ratio]:
     """Every KPI over the events held from ``date_from`` to ``date_to`` inclusive."""
     if date_to < date_from:
@@ -96,7 +99,7 @@ def monthly_series(
     measure: str,
     fy_from: int,
     fy_to: int | None = None,
-    filters: Filters = Filters(),
+    filters: Filters = EVERYONE,
 ) -> dict[str, list[MonthRatio]]:
     """One KPI month by month, April to March, for each financial year in the run.
 

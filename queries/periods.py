@@ -47,3 +47,67 @@ def parse_date(text: str, what: str = "date") -> dt.date:
         return dt.date.fromisoformat(text.strip())
     except (ValueError, AttributeError) as exc:
         raise QueryError(f"{what} '{text}' is not a date; write it as YYYY-MM-DD") from exc
+
+
+def same_period_last_year(date_from: dt.date, date_to: dt.date) -> tuple[dt.date, dt.date]:
+    """The same dates a year earlier (29 February becomes 28 February)."""
+
+    def back(d: dt.date) -> dt.date:
+        return (
+            d.replace(year=d.year - 1, day=28)
+            if (d.month, d.day) == (2, 29)
+            else d.replace(year=d.year - 1)
+        )
+
+    return back(date_from), back(date_to)
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
+    return nxt - dt.timedelta(days=1)
+
+
+PRESETS = {
+    "last_month": "Last month",
+    "last_quarter": "Last quarter",
+    "year_to_date": "Year to date",
+    "last_fy": "Last financial year",
+}
+
+
+def preset_range(preset: str, as_of: dt.date) -> tuple[dt.date, dt.date]:
+    """The dates a period preset means, relative to the data's as-of date.
+
+    Last month and last quarter are the last complete ones before ``as_of`` (quarters of
+    the financial year: Apr-Jun, Jul-Sep, Oct-Dec, Jan-Mar); year to date runs from
+    1 April to ``as_of``; last financial year is the last complete April-March.
+    """
+    first_of_month = as_of.replace(day=1)
+    if preset == "last_month":
+        end = first_of_month - dt.timedelta(days=1)
+        if as_of == _month_end(as_of.year, as_of.month):
+            end = as_of
+        return end.replace(day=1), end
+    if preset == "last_quarter":
+        # The quarter that ends on or before as_of.
+        end_month_candidates = [3, 6, 9, 12]
+        y, m = as_of.year, as_of.month
+        if as_of != _month_end(y, m):
+            m -= 1
+            if m == 0:
+                y, m = y - 1, 12
+        while m not in end_month_candidates:
+            m -= 1
+            if m == 0:
+                y, m = y - 1, 12
+        end = _month_end(y, m)
+        start_m = m - 2
+        return dt.date(y, start_m, 1), end
+    if preset == "year_to_date":
+        return fy_bounds(fy_of(as_of))[0], as_of
+    if preset == "last_fy":
+        fy = fy_of(as_of)
+        if as_of == fy_bounds(fy)[1]:
+            return fy_bounds(fy)
+        return fy_bounds(fy - 1)
+    raise QueryError(f"unknown period '{preset}'; choose one of: {', '.join(PRESETS)}")

@@ -13,19 +13,25 @@ from tests.helpers import period, review, write_extract
 
 
 def sqa(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "queries.cli", *args],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "queries.cli", *args], capture_output=True, text=True, timeout=120
+    )
 
 
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("cli")
-    folder = write_extract(tmp / "x", {
-        "cla_periods": [period("P1", "C1", "2020-04-02")],
-        # Due Mon 4 May 2020 (20 wd after Thu 2 Apr): R1 on time; R2 due 4 Aug, held 5 Aug.
-        "cla_reviews": [review("R1", "C1", "2020-05-04", "PN1", "I1"),
-                        review("R2", "C1", "2020-08-05", "PN6", "I2")],
-    })
+    folder = write_extract(
+        tmp / "x",
+        {
+            "cla_periods": [period("P1", "C1", "2020-04-02")],
+            # Due Mon 4 May 2020 (20 wd after Thu 2 Apr): R1 on time; R2 due 4 Aug, held 5 Aug.
+            "cla_reviews": [
+                review("R1", "C1", "2020-05-04", "PN1", "I1"),
+                review("R2", "C1", "2020-08-05", "PN6", "I2"),
+            ],
+        },
+    )
     db = tmp / "sqa.duckdb"
     done = sqa("load", str(folder), "--db", str(db), "--as-of", "2026-10-31")
     assert done.returncode == 0, done.stderr
@@ -44,8 +50,13 @@ def test_kpis_json(loaded: Path) -> None:
     assert out["kpis"]["cla_participation"] == {"numerator": 2, "denominator": 2, "rate": 1.0}
     assert out["kpis"]["cla_attendance"] == {"numerator": 1, "denominator": 2, "rate": 0.5}
     assert out["kpis"]["rcpc_on_time"] == {"numerator": 0, "denominator": 0, "rate": None}
-    assert set(out["kpis"]) == {"cla_reviews_on_time", "icpc_within_15_working_days",
-                                "rcpc_on_time", "cla_participation", "cla_attendance"}
+    assert set(out["kpis"]) == {
+        "cla_reviews_on_time",
+        "icpc_within_15_working_days",
+        "rcpc_on_time",
+        "cla_participation",
+        "cla_attendance",
+    }
 
 
 def test_kpis_filtered_by_team_and_staff(loaded: Path) -> None:
@@ -57,29 +68,43 @@ def test_kpis_filtered_by_team_and_staff(loaded: Path) -> None:
 
 
 def test_series_json(loaded: Path) -> None:
-    done = sqa("series", "--measure", "cla_reviews_on_time", "--fy", "2020-21",
-               "--db", str(loaded))
+    done = sqa("series", "--measure", "cla_reviews_on_time", "--fy", "2020-21", "--db", str(loaded))
     out = json.loads(done.stdout)
     assert out["measure"] == "cla_reviews_on_time" and out["financial_year"] == "2020-21"
     assert [m["month"] for m in out["months"]] == [
-        "2020-04", "2020-05", "2020-06", "2020-07", "2020-08", "2020-09", "2020-10",
-        "2020-11", "2020-12", "2021-01", "2021-02", "2021-03"]
-    assert out["months"][1] == {"month": "2020-05", "numerator": 1, "denominator": 1,
-                                "rate": 1.0}
-    assert out["months"][4] == {"month": "2020-08", "numerator": 0, "denominator": 1,
-                                "rate": 0.0}
-    assert out["months"][0] == {"month": "2020-04", "numerator": 0, "denominator": 0,
-                                "rate": None}
+        "2020-04",
+        "2020-05",
+        "2020-06",
+        "2020-07",
+        "2020-08",
+        "2020-09",
+        "2020-10",
+        "2020-11",
+        "2020-12",
+        "2021-01",
+        "2021-02",
+        "2021-03",
+    ]
+    assert out["months"][1] == {"month": "2020-05", "numerator": 1, "denominator": 1, "rate": 1.0}
+    assert out["months"][4] == {"month": "2020-08", "numerator": 0, "denominator": 1, "rate": 0.0}
+    assert out["months"][0] == {"month": "2020-04", "numerator": 0, "denominator": 0, "rate": None}
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["series", "--measure", "cla_reviews_on_time", "--fy", "2020/21"],
-     "'2020/21' is not a financial year; write it as YYYY-YY, for example 2020-21"),
-    (["series", "--measure", "reviews", "--fy", "2020-21"], "unknown measure 'reviews'"),
-    (["kpis", "--from", "31/03/2021", "--to", "2021-03-31"],
-     "--from '31/03/2021' is not a date; write it as YYYY-MM-DD"),
-    (["kpis", "--from", "2021-03-31", "--to", "2020-04-01"], "the period ends"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["series", "--measure", "cla_reviews_on_time", "--fy", "2020/21"],
+            "'2020/21' is not a financial year; write it as YYYY-YY, for example 2020-21",
+        ),
+        (["series", "--measure", "reviews", "--fy", "2020-21"], "unknown measure 'reviews'"),
+        (
+            ["kpis", "--from", "31/03/2021", "--to", "2021-03-31"],
+            "--from '31/03/2021' is not a date; write it as YYYY-MM-DD",
+        ),
+        (["kpis", "--from", "2021-03-31", "--to", "2020-04-01"], "the period ends"),
+    ],
+)
 def test_bad_input_is_one_line_and_non_zero(loaded: Path, args: list[str], message: str) -> None:
     done = sqa(*args, "--db", str(loaded))
     assert done.returncode == 2
@@ -88,8 +113,9 @@ def test_bad_input_is_one_line_and_non_zero(loaded: Path, args: list[str], messa
 
 
 def test_no_database(tmp_path: Path) -> None:
-    done = sqa("kpis", "--from", "2020-04-01", "--to", "2021-03-31",
-               "--db", str(tmp_path / "none.duckdb"))
+    done = sqa(
+        "kpis", "--from", "2020-04-01", "--to", "2021-03-31", "--db", str(tmp_path / "none.duckdb")
+    )
     assert done.returncode == 2
     assert "no database at" in done.stderr and "run `sqa load EXTRACT_DIR`" in done.stderr
 

@@ -1,0 +1,145 @@
+"""The dashboard's one door to the data layer, cached by load.
+
+Each function here opens the current snapshot (:func:`queries.db.cursor`), and caches its
+result with flask-caching under a key that includes the load id: a new nightly load is
+a new key, so it is seen at once and nothing stale is served. Values are plain data
+(dataclasses, frames), so the simple, filesystem and Redis backends all work.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import duckdb
+import pandas as pd
+from flask import Flask
+from flask_caching import Cache
+
+from queries import db, kpis, records
+from queries.kpis import Filters, MonthRatio, Ratio
+from queries.records import LoadInfo
+from queries.settings import Settings, load_settings
+from queries.targets import Target, load_targets
+
+cache = Cache()
+_settings: list[Settings] = []
+
+R = TypeVar("R")
+
+
+def configure(server: Flask, settings: Settings) -> None:
+    """Bind the cache to ``server`` with the backend the settings name."""
+    _settings[:] = [settings]
+    config: dict[str, Any] = {"CACHE_TYPE": settings.cache_type, "CACHE_DEFAULT_TIMEOUT": 0}
+    if settings.cache_type == "FileSystemCache":
+        config["CACHE_DIR"] = str(settings.cache_dir)
+        config["CACHE_THRESHOLD"] = 5000
+    elif settings.cache_type == "RedisCache":
+        config["CACHE_REDIS_URL"] = settings.cache_redis_url
+    else:
+        config["CACHE_THRESHOLD"] = 5000
+    cache.init_app(server, config=config)
+
+
+def settings() -> Settings:
+    if not _settings:
+        _settings.append(load_settings())
+    return _settings[0]
+
+
+def _by_load(func: Callable[..., R]) -> Callable[..., R]:
+    """Cache ``func(con, *args)`` under (function, load id, args)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any) -> R:
+        con, load_id = db.cursor(settings().db_path)
+        key = f"sqa:{func.__name__}:{load_id}:{args!r}"
+        hit = cache.get(key)
+        if hit is not None:
+            return hit  # type: ignore[no-any-return]
+        value = func(con, *args)
+        cache.set(key, value)
+        return value
+
+    return wrapper
+
+
+def current_load_id() -> str:
+    return db.cursor(settings().db_path)[1]
+
+
+@_by_load
+def load_info(con: duckdb.DuckDBPyConnection) -> LoadInfo:
+    return records.load_info(con)
+
+
+@_by_load
+def data_years(con: duckdb.DuckDBPyConnection) -> list[int]:
+    return records.data_years(con)
+
+
+@_by_load
+def staff(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return records.staff_list(con)
+
+
+@_by_load
+def kpi_range(
+    con: duckdb.DuckDBPyConnection, date_from: dt.date, date_to: dt.date, filters: Filters
+) -> dict[str, Ratio]:
+    return kpis.kpi_range(con, date_from, date_to, filters)
+
+
+@_by_load
+def monthly_series(
+    con: duckdb.DuckDBPyConnection, measure: str, fy_from: int, fy_to: int, filters: Filters
+) -> dict[str, list[MonthRatio]]:
+    return kpis.monthly_series(con, measure, fy_from, fy_to, filters)
+
+
+@_by_load
+def kpi_by_staff(
+    con: duckdb.DuckDBPyConnection,
+    measure: str,
+    date_from: dt.date,
+    date_to: dt.date,
+    team: str | None,
+) -> pd.DataFrame:
+    return records.kpi_by_staff(con, measure, date_from, date_to, team)
+
+
+@_by_load
+def participation_mix(
+    con: duckdb.DuckDBPyConnection, date_from: dt.date, date_to: dt.date, filters: Filters
+) -> pd.DataFrame:
+    return records.participation_mix(con, date_from, date_to, filters)
+
+
+@_by_load
+def review_records(
+    con: duckdb.DuckDBPyConnection,
+    date_from: dt.date,
+    date_to: dt.date,
+    filters: Filters,
+    only_late: bool,
+) -> pd.DataFrame:
+    return records.review_records(con, date_from, date_to, filters, only_late)
+
+
+@_by_load
+def conference_records(
+    con: duckdb.DuckDBPyConnection,
+    date_from: dt.date,
+    date_to: dt.date,
+    filters: Filters,
+    kind: str | None,
+    only_late: bool,
+) -> pd.DataFrame:
+    return records.conference_records(con, date_from, date_to, filters, kind, only_late)
+
+
+def targets() -> dict[str, Target]:
+    return load_targets(settings().targets_file)

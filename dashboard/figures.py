@@ -1,0 +1,286 @@
+"""Rows in, figures out: every chart of the dashboard as a pure function.
+
+Each chart carries its own title (with the filter context), units, and data-as-of date,
+so an exported PNG is understandable on its own in a board paper. Colours are the
+Okabe-Ito colour-blind-safe palette; the selected year is also the thickest line with
+markers, so colour is never the only signal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from queries.kpis import MonthRatio
+
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000")
+GREY = "#8c8c8c"
+MONTHS = ("Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Jan", "Feb", "Mar")
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+
+
+def pct(rate: float | None, digits: int = 0) -> str:
+    """0.9712 -> '97%' (or '97.1%' with digits=1); None -> '–'."""
+    return "–" if rate is None else f"{rate * 100:.{digits}f}%"
+
+
+def as_of_note(as_of: dt.datetime) -> str:
+    return f"Data as of {as_of:%d %b %Y %H:%M} UTC"
+
+
+def _layout(fig: go.Figure, title: str, subtitle: str, as_of: dt.datetime) -> go.Figure:
+    fig.update_layout(
+        title={
+            "text": f"{title}<br><sup>{subtitle} · {as_of_note(as_of)}</sup>",
+            "x": 0.01,
+            "xanchor": "left",
+        },
+        font={"family": FONT, "size": 13, "color": "#212529"},
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        margin={"l": 60, "r": 20, "t": 80, "b": 50},
+        height=400,
+        legend={"orientation": "h", "y": -0.15, "x": 0},
+        hoverlabel={"font": {"family": FONT}},
+    )
+    fig.update_xaxes(showline=True, linecolor="#adb5bd", ticks="outside")
+    fig.update_yaxes(gridcolor="#e9ecef", zeroline=False)
+    return fig
+
+
+def yoy_rate_chart(
+    series: Mapping[str, Sequence[MonthRatio]],
+    selected: str,
+    title: str,
+    unit: str,
+    subtitle: str,
+    as_of: dt.datetime,
+    target: float | None = None,
+) -> go.Figure:
+    """Monthly rates for several series (years, or a person, team and service) on one
+    April-March axis. ``series`` keys are the legend labels; ``selected`` is emphasised."""
+    fig = go.Figure()
+    others = [fy for fy in series if fy != selected]
+    lowest = 1.0
+    for i, fy in enumerate([*others, selected]):
+        months = series[fy]
+        rates = [m.rate for m in months]
+        lowest = min([lowest, *[r for r in rates if r is not None]])
+        chosen = fy == selected
+        colour = OKABE_ITO[0] if chosen else OKABE_ITO[1 + i % 5]
+        fig.add_trace(
+            go.Scatter(
+                x=list(MONTHS),
+                y=[None if r is None else r * 100 for r in rates],
+                name=fy,
+                mode="lines+markers",
+                line={
+                    "color": colour,
+                    "width": 3.5 if chosen else 2,
+                    "dash": "solid" if chosen else "dot",
+                },
+                marker={"size": 8 if chosen else 6, "symbol": "circle" if chosen else "diamond"},
+                customdata=[[m.numerator, m.denominator, m.month] for m in months],
+                hovertemplate="%{customdata[2]}: %{y:.1f}% (%{customdata[0]} of "
+                "%{customdata[1]})<extra>" + fy + "</extra>",
+                connectgaps=False,
+            )
+        )
+    if target is not None:
+        fig.add_hline(
+            y=target * 100,
+            line={"color": GREY, "dash": "dash", "width": 1.5},
+            annotation_text=f"Target {pct(target)}",
+            annotation_position="top left",
+        )
+        lowest = min(lowest, target)
+    floor = max(0, int(lowest * 100 // 10 * 10) - 10)
+    fig.update_yaxes(title_text=unit, range=[floor, 101], ticksuffix="%")
+    fig.update_xaxes(
+        title_text="Month (financial year, April to March)",
+        categoryorder="array",
+        categoryarray=list(MONTHS),
+    )
+    return _layout(fig, title, subtitle, as_of)
+
+
+def month_table(series: Mapping[str, Sequence[MonthRatio]]) -> pd.DataFrame:
+    """The annual report's month-by-month table: one row per year, one column per month."""
+    rows = []
+    for fy, months in series.items():
+        row: dict[str, str] = {"Year": fy.replace("-", "/")}
+        for label, m in zip(MONTHS, months, strict=True):
+            row[label] = pct(m.rate)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["Year", *MONTHS])
+
+
+def year_summary(months: Sequence[MonthRatio]) -> dict[str, str]:
+    """The year's pooled rate, best month and events held, as display text."""
+    num = sum(m.numerator for m in months)
+    den = sum(m.denominator for m in months)
+    rated = [(m.rate, m.month) for m in months if m.rate is not None]
+    best = max(rated) if rated else None
+    return {
+        "pooled": pct(num / den if den else None, 1),
+        "best": f"{pct(best[0])} ({_month_name(best[1])})" if best else "–",
+        "held": f"{den:,}",
+        "on_time": f"{num:,}",
+    }
+
+
+def _month_name(month: str) -> str:
+    return dt.date.fromisoformat(f"{month}-01").strftime("%b %Y")
+
+
+def staff_rate_chart(
+    df: pd.DataFrame,
+    title: str,
+    subtitle: str,
+    as_of: dt.datetime,
+    unit: str,
+    target: float | None = None,
+) -> go.Figure:
+    """One dot per IRO or chair at their rate, with 'n of N' beside it.
+
+    A dot plot rather than bars: bars must start at zero, which hides the differences
+    between 92% and 99% that matter here.
+    """
+    df = df.sort_values(["rate", "staff_name"], ascending=[True, False])
+    labels = [
+        f"{pct(r)} ({n} of {d})"
+        for n, d, r in zip(df["numerator"], df["denominator"], df["rate"], strict=True)
+    ]
+    rates = (df["rate"] * 100).tolist()
+    fig = go.Figure(
+        go.Scatter(
+            x=rates,
+            y=[f"{s} · {t}" for s, t in zip(df["staff_name"], df["team"], strict=True)],
+            mode="markers+text",
+            marker={"color": OKABE_ITO[0], "size": 11},
+            text=labels,
+            textposition="middle right",
+            cliponaxis=False,
+            hovertemplate="%{y}: %{text}<extra></extra>",
+        )
+    )
+    low = min([r for r in rates if r == r] + [100.0] + ([target * 100] if target else []))
+    if target is not None:
+        fig.add_vline(x=target * 100, line={"color": GREY, "dash": "dash"})
+        fig.add_annotation(
+            x=target * 100,
+            y=1.0,
+            yref="paper",
+            yanchor="bottom",
+            text=f"Target {pct(target)}",
+            showarrow=False,
+            font={"color": "#495057", "size": 11},
+        )
+    fig.update_xaxes(
+        title_text=unit,
+        range=[max(0, int(low // 5 * 5) - 5), 112],
+        ticksuffix="%",
+        gridcolor="#e9ecef",
+        dtick=5,
+    )
+    fig.update_yaxes(gridcolor="#f1f3f5")
+    fig = _layout(fig, title, subtitle, as_of)
+    fig.update_layout(height=max(300, 110 + 30 * len(df)), margin={"l": 230, "t": 95})
+    return fig
+
+
+PN_LABELS = {
+    "PN0": "PN0 under 4",
+    "PN1": "PN1 attends, speaks for self",
+    "PN2": "PN2 attends, advocate speaks",
+    "PN3": "PN3 attends, views non-verbally",
+    "PN4": "PN4 attends, does not contribute",
+    "PN5": "PN5 absent, briefs an advocate",
+    "PN6": "PN6 absent, views by other means",
+    "PN7": "PN7 absent, views not conveyed",
+    "blank or unknown": "Blank or unknown code",
+}
+
+
+def participation_mix_chart(df: pd.DataFrame, subtitle: str, as_of: dt.datetime) -> go.Figure:
+    """Reviews per participation code, with counts and shares on the bars."""
+    order = list(PN_LABELS)
+    df = df.set_index("code").reindex(order).fillna(0).reset_index()
+    total = int(df["reviews"].sum())
+    shares = [f"{int(v):,} ({v / total:.0%})" if total else "0" for v in df["reviews"]]
+    colours = [
+        OKABE_ITO[2]
+        if c in ("PN1", "PN2", "PN3", "PN4")
+        else OKABE_ITO[1]
+        if c in ("PN5", "PN6")
+        else GREY
+        for c in df["code"]
+    ]
+    fig = go.Figure(
+        go.Bar(
+            y=[PN_LABELS[c] for c in df["code"]],
+            x=df["reviews"].tolist(),
+            orientation="h",
+            marker={"color": colours},
+            text=shares,
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}: %{text}<extra></extra>",
+        )
+    )
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(title_text="Reviews held")
+    fig = _layout(fig, "Reviews by participation code", subtitle, as_of)
+    fig.update_layout(margin={"l": 250, "r": 80}, height=420)
+    return fig
+
+
+def volume_chart(
+    series: Mapping[str, Mapping[str, Sequence[MonthRatio]]],
+    fy: str,
+    subtitle: str,
+    as_of: dt.datetime,
+) -> go.Figure:
+    """Events held per month for several measures of one year (bars side by side)."""
+    fig = go.Figure()
+    for i, (name, by_year) in enumerate(series.items()):
+        months = by_year[fy]
+        fig.add_trace(
+            go.Bar(
+                x=list(MONTHS),
+                y=[m.denominator for m in months],
+                name=name,
+                marker={"color": OKABE_ITO[i], "pattern": {"shape": ["", "/", "."][i % 3]}},
+                text=[m.denominator for m in months],
+                textposition="outside",
+                hovertemplate="%{x}: %{y} held<extra>" + name + "</extra>",
+            )
+        )
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(title_text="Conferences held")
+    fig.update_xaxes(title_text="Month (financial year, April to March)")
+    return _layout(fig, f"Conferences held per month, {fy.replace('-', '/')}", subtitle, as_of)
+
+
+def export_config(filename: str) -> dict[str, object]:
+    """dcc.Graph config: toolbar PNG export at print resolution, with a meaningful name."""
+    return {
+        "displaylogo": False,
+        "toImageButtonOptions": {
+            "format": "png",
+            "filename": safe_name(filename),
+            "scale": 3,
+            "width": 1100,
+            "height": 500,
+        },
+        "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+    }
+
+
+def safe_name(text: str) -> str:
+    """A file name made of letters, digits, dots, dashes and underscores only."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_")[:120] or "chart"

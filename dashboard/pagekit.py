@@ -1,0 +1,120 @@
+"""What every page does the same way: read the URL into a view, keep the URL in step."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from dash import ClientsideFunction, Input, Output, State, clientside_callback, dcc, html
+
+from dashboard import components, data, figures
+from dashboard.view import View, resolve
+from queries.kpis import Filters
+from queries.periods import parse_fy
+from queries.records import LoadInfo
+
+
+@dataclass(frozen=True)
+class PageContext:
+    view: View
+    years: list[int]
+    teams: list[str]
+    staff: pd.DataFrame
+    names: dict[str, str]
+    info: LoadInfo
+
+
+def page_context(
+    params: Mapping[str, str | None],
+    default_period: str = "last_fy",
+    roles: Sequence[str] | None = None,
+) -> PageContext:
+    """The view a URL asks for, with the choices the filter bar offers."""
+    info = data.load_info()
+    staff = data.staff()
+    if roles is not None:
+        staff = staff[staff["role"].isin(roles)]
+    years = data.data_years()
+    teams = sorted(staff["team"].unique().tolist())
+    names = dict(zip(staff["staff_id"], staff["staff_name"], strict=True))
+    view = resolve(
+        params, info.extract_as_of.date(), years, teams, staff["staff_id"].tolist(), default_period
+    )
+    return PageContext(view, years, teams, staff, names, info)
+
+
+def register_url_sync(store_id: str, controls: Mapping[str, str]) -> None:
+    """At import: keep ``controls`` in the address bar.
+
+    ``controls`` maps a query-string name to a component id, or to ``id.property`` when
+    the value is not the component's ``value``.
+    """
+    inputs = []
+    for control in controls.values():
+        cid, _, prop = control.partition(".")
+        inputs.append(Input(cid, prop or "value"))
+    clientside_callback(
+        ClientsideFunction(namespace="sqa", function_name="syncUrl"),
+        Output(store_id, "data"),
+        *inputs,
+        State(f"{store_id}-names", "data"),
+    )
+
+
+def url_stores(store_id: str, controls: Mapping[str, str]) -> html.Div:
+    """In the layout: the stores :func:`register_url_sync` writes and reads."""
+    return html.Div(
+        [dcc.Store(id=store_id), dcc.Store(id=f"{store_id}-names", data=list(controls))]
+    )
+
+
+def fy_run(fy: str, cmp: str) -> tuple[int, int, str, str]:
+    """(first year, last year, selected label, comparison label) for a year-on-year query."""
+    a, b = parse_fy(fy), parse_fy(cmp)
+    return min(a, b), max(a, b), fy, cmp
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def who(team: str | None, staff: str | None) -> str:
+    """The filter context in words: a person's name, a team, or 'All teams'."""
+    if staff:
+        return str(data.staff().set_index("staff_id")["staff_name"].get(staff, staff))
+    return team or "All teams"
+
+
+def yoy_chart(
+    measure: str, title: str, unit: str, fy: str, cmp: str, team: str | None, staff: str | None
+) -> tuple[Any, Any]:
+    """(figure, config) of one KPI month by month, the chosen year against another."""
+    first, last, sel, other = fy_run(fy, cmp)
+    series = data.monthly_series(measure, first, last, Filters(team or None, staff or None))
+    context = who(team, staff)
+    fig = figures.yoy_rate_chart(
+        {k.replace("-", "/"): series[k] for k in (other, sel)},
+        sel.replace("-", "/"),
+        f"{title}, {sel.replace('-', '/')} vs {other.replace('-', '/')}",
+        unit,
+        context,
+        data.load_info().extract_as_of,
+        data.targets()[measure].target,
+    )
+    return fig, figures.export_config(f"{measure}_{sel}_vs_{other}_{context}")
+
+
+def yoy_month_table(
+    measure: str, title: str, fy: str, cmp: str, team: str | None, staff: str | None
+) -> Any:
+    """The annual report's month-by-month table for one KPI, two years."""
+    first, last, sel, other = fy_run(fy, cmp)
+    series = data.monthly_series(measure, first, last, Filters(team or None, staff or None))
+    return components.frame_table(
+        figures.month_table({k: series[k] for k in (other, sel)}),
+        f"{title}, by month",
+        f"{measure}-month-table",
+    )

@@ -1,0 +1,234 @@
+"""Child protection: ICPCs within 15 working days and review conferences on time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+from dash import Input, Output, dcc, html
+
+from dashboard import components, data, figures, pagekit
+from queries.kpis import Filters
+from queries.periods import fy_bounds, parse_fy
+
+dash.register_page(
+    __name__,
+    path="/child-protection",
+    name="Child protection",
+    title="Child protection · SQA Dashboard",
+)
+
+FY = "cp-fy"
+CMP = "cp-cmp"
+TEAM = "cp-team"
+STAFF = "cp-staff"
+ICPC_CHART = "cp-icpc-chart"
+RCPC_CHART = "cp-rcpc-chart"
+ICPC_TABLE = "cp-icpc-table"
+RCPC_TABLE = "cp-rcpc-table"
+VOLUMES = "cp-volumes"
+BY_CHAIR = "cp-by-chair"
+BY_CHAIR_MEASURE = "cp-by-chair-measure"
+KIND = "cp-kind"
+LATE_ONLY = "cp-late-only"
+RECORDS = "cp-records"
+URL = "cp-url"
+CONTROLS = {"fy": FY, "cmp": CMP, "team": TEAM, "staff": STAFF}
+CHAIR_ROLES = ("CP_CHAIR", "IRO_CP_CHAIR")
+MEASURES = {
+    "icpc_within_15_working_days": (
+        "ICPCs held within 15 working days of the s47 start",
+        "% of ICPCs on time",
+    ),
+    "rcpc_on_time": ("Review CP conferences held on time", "% of review conferences on time"),
+}
+RECORD_COLUMNS = (
+    ("kind", "Conference"),
+    ("child_id", "Child id"),
+    ("clock_start", "Clock started"),
+    ("due_date", "Due"),
+    ("conference_date", "Held"),
+    ("days_late", "Days late"),
+    ("status", "Status"),
+    ("chair_name", "Chair"),
+    ("team", "Team"),
+)
+
+pagekit.register_url_sync(URL, CONTROLS)
+
+
+def layout(**params: str | None) -> Any:
+    ctx = pagekit.page_context(params, roles=CHAIR_ROLES)
+    return html.Div(
+        [
+            html.H1("Child protection conferences"),
+            html.P(
+                "Initial conferences held within 15 working days of the section 47 enquiry "
+                "starting (the DfE definition), and review conferences held within 3 months "
+                "of the plan starting, then every 6 months.",
+                className="text-body-secondary",
+            ),
+            components.notices(ctx.view.notices),
+            components.filter_bar(
+                CONTROLS, ctx.view, ctx.years, ctx.teams, ctx.staff, person="Chair"
+            ),
+            components.chart(ICPC_CHART, name="icpc_within_15_working_days"),
+            html.Div(id=ICPC_TABLE),
+            components.chart(RCPC_CHART, name="rcpc_on_time"),
+            html.Div(id=RCPC_TABLE),
+            components.chart(VOLUMES, name="conferences_held"),
+            html.H2("By chair"),
+            html.Div(
+                [
+                    html.Label(
+                        "Measure", htmlFor=BY_CHAIR_MEASURE, className="form-label fw-semibold"
+                    ),
+                    dcc.Dropdown(
+                        id=BY_CHAIR_MEASURE,
+                        clearable=False,
+                        value="icpc_within_15_working_days",
+                        options=[{"label": v[0], "value": k} for k, v in MEASURES.items()],
+                    ),
+                ],
+                style={"maxWidth": "520px"},
+            ),
+            components.chart(BY_CHAIR, name="cp_by_chair"),
+            html.H2("The conferences behind the figures", id="records"),
+            html.Div(
+                [
+                    html.Label("Conferences", htmlFor=KIND, className="form-label fw-semibold"),
+                    dcc.Dropdown(
+                        id=KIND,
+                        clearable=False,
+                        value="",
+                        options=[
+                            {"label": "ICPCs and review conferences", "value": ""},
+                            {"label": "ICPCs", "value": "ICPC"},
+                            {"label": "Review conferences", "value": "RCPC"},
+                        ],
+                    ),
+                ],
+                style={"maxWidth": "360px"},
+            ),
+            dcc.Checklist(
+                id=LATE_ONLY,
+                options=[{"label": " Late only", "value": "late"}],
+                value=[],
+                inputClassName="form-check-input me-1",
+                labelClassName="form-check-label",
+            ),
+            html.P(
+                "Late first. Children are shown by id only.", className="small text-body-secondary"
+            ),
+            components.records_table(RECORDS, RECORD_COLUMNS),
+            pagekit.url_stores(URL, CONTROLS),
+        ]
+    )
+
+
+def _series_chart(measure: str, fy: str, cmp: str, team: str, staff: str) -> tuple[Any, Any]:
+    title, unit = MEASURES[measure]
+    return pagekit.yoy_chart(measure, title, unit, fy, cmp, team, staff)
+
+
+def _month_table(measure: str, fy: str, cmp: str, team: str, staff: str) -> Any:
+    return pagekit.yoy_month_table(measure, MEASURES[measure][0], fy, cmp, team, staff)
+
+
+@dash.callback(
+    Output(ICPC_CHART, "figure"),
+    Output(ICPC_CHART, "config"),
+    Input(FY, "value"),
+    Input(CMP, "value"),
+    Input(TEAM, "value"),
+    Input(STAFF, "value"),
+)
+def update_icpc_chart(fy: str, cmp: str, team: str, staff: str) -> tuple[Any, Any]:
+    return _series_chart("icpc_within_15_working_days", fy, cmp, team, staff)
+
+
+@dash.callback(
+    Output(RCPC_CHART, "figure"),
+    Output(RCPC_CHART, "config"),
+    Input(FY, "value"),
+    Input(CMP, "value"),
+    Input(TEAM, "value"),
+    Input(STAFF, "value"),
+)
+def update_rcpc_chart(fy: str, cmp: str, team: str, staff: str) -> tuple[Any, Any]:
+    return _series_chart("rcpc_on_time", fy, cmp, team, staff)
+
+
+@dash.callback(
+    Output(ICPC_TABLE, "children"),
+    Input(FY, "value"),
+    Input(CMP, "value"),
+    Input(TEAM, "value"),
+    Input(STAFF, "value"),
+)
+def update_icpc_table(fy: str, cmp: str, team: str, staff: str) -> Any:
+    return _month_table("icpc_within_15_working_days", fy, cmp, team, staff)
+
+
+@dash.callback(
+    Output(RCPC_TABLE, "children"),
+    Input(FY, "value"),
+    Input(CMP, "value"),
+    Input(TEAM, "value"),
+    Input(STAFF, "value"),
+)
+def update_rcpc_table(fy: str, cmp: str, team: str, staff: str) -> Any:
+    return _month_table("rcpc_on_time", fy, cmp, team, staff)
+
+
+@dash.callback(
+    Output(VOLUMES, "figure"), Input(FY, "value"), Input(TEAM, "value"), Input(STAFF, "value")
+)
+def update_volumes(fy: str, team: str, staff: str) -> Any:
+    year = parse_fy(fy)
+    filters = Filters(team or None, staff or None)
+    series = {
+        "ICPCs": data.monthly_series("icpc_within_15_working_days", year, year, filters),
+        "Review conferences": data.monthly_series("rcpc_on_time", year, year, filters),
+    }
+    return figures.volume_chart(
+        series, fy, pagekit.who(team, staff), data.load_info().extract_as_of
+    )
+
+
+@dash.callback(
+    Output(BY_CHAIR, "figure"),
+    Input(FY, "value"),
+    Input(TEAM, "value"),
+    Input(BY_CHAIR_MEASURE, "value"),
+)
+def update_by_chair(fy: str, team: str, measure: str) -> Any:
+    start, end = fy_bounds(parse_fy(fy))
+    df = data.kpi_by_staff(measure, start, end, team or None)
+    title, unit = MEASURES[measure]
+    return figures.staff_rate_chart(
+        df,
+        f"{title}, by chair, {fy.replace('-', '/')}",
+        team or "All teams",
+        data.load_info().extract_as_of,
+        unit,
+        data.targets()[measure].target,
+    )
+
+
+@dash.callback(
+    Output(RECORDS, "data"),
+    Input(FY, "value"),
+    Input(TEAM, "value"),
+    Input(STAFF, "value"),
+    Input(KIND, "value"),
+    Input(LATE_ONLY, "value"),
+)
+def update_records(
+    fy: str, team: str, staff: str, kind: str, late: list[str]
+) -> list[dict[str, Any]]:
+    start, end = fy_bounds(parse_fy(fy))
+    df = data.conference_records(
+        start, end, Filters(team or None, staff or None), kind or None, bool(late)
+    )
+    return components.records_rows(df)

@@ -1,0 +1,148 @@
+"""CLA reviews: monthly timeliness year on year, by team and IRO, and the reviews behind it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+from dash import Input, Output, dcc, html
+
+from dashboard import components, data, figures, pagekit
+from queries.kpis import Filters
+from queries.periods import fy_bounds, parse_fy
+
+dash.register_page(
+    __name__, path="/cla-reviews", name="CLA reviews", title="CLA reviews · SQA Dashboard"
+)
+
+MEASURE = "cla_reviews_on_time"
+FY = "cla-fy"
+CMP = "cla-cmp"
+TEAM = "cla-team"
+STAFF = "cla-staff"
+CHART = "cla-chart"
+MONTHS = "cla-months"
+SUMMARY = "cla-summary"
+BY_IRO = "cla-by-iro"
+LATE_ONLY = "cla-late-only"
+RECORDS = "cla-records"
+URL = "cla-url"
+CONTROLS = {"fy": FY, "cmp": CMP, "team": TEAM, "staff": STAFF}
+RECORD_COLUMNS = (
+    ("child_id", "Child id"),
+    ("period_start", "Period of care began"),
+    ("review_number", "Review no."),
+    ("due_date", "Due"),
+    ("review_date", "Held"),
+    ("days_late", "Days late"),
+    ("status", "Status"),
+    ("iro_name", "IRO"),
+    ("team", "Team"),
+)
+
+pagekit.register_url_sync(URL, CONTROLS)
+
+
+def layout(**params: str | None) -> Any:
+    ctx = pagekit.page_context(params)
+    ids = {"fy": FY, "cmp": CMP, "team": TEAM, "staff": STAFF}
+    return html.Div(
+        [
+            html.H1("CLA review timeliness"),
+            html.P(
+                "Reviews of children in care held on or before their statutory due date: "
+                "20 working days after care began, then 3 months, then every 6 months.",
+                className="text-body-secondary",
+            ),
+            components.notices(ctx.view.notices),
+            components.filter_bar(ids, ctx.view, ctx.years, ctx.teams, ctx.staff),
+            html.Div(id=SUMMARY),
+            components.chart(CHART, name="cla_reviews_on_time"),
+            html.Div(id=MONTHS),
+            html.H2("By IRO"),
+            components.chart(BY_IRO, name="cla_reviews_on_time_by_iro"),
+            html.H2("The reviews behind the figures", id="records"),
+            dcc.Checklist(
+                id=LATE_ONLY,
+                options=[{"label": " Late reviews only", "value": "late"}],
+                value=[],
+                inputClassName="form-check-input me-1",
+                labelClassName="form-check-label",
+            ),
+            html.P(
+                "Late reviews first. Children are shown by id only.",
+                className="small text-body-secondary",
+            ),
+            components.records_table(RECORDS, RECORD_COLUMNS),
+            pagekit.url_stores(URL, CONTROLS),
+        ]
+    )
+
+
+@dash.callback(
+    Output(CHART, "figure"),
+    Output(CHART, "config"),
+    Input(FY, "value"),
+    Input(CMP, "value"),
+    Input(TEAM, "value"),
+    Input(STAFF, "value"),
+)
+def update_chart(fy: str, cmp: str, team: str, staff: str) -> tuple[Any, Any]:
+    return pagekit.yoy_chart(
+        MEASURE, "CLA reviews held on time", "% of reviews held on time", fy, cmp, team, staff
+    )
+
+
+@dash.callback(
+    Output(MONTHS, "children"),
+    Input(FY, "value"),
+    Input(CMP, "value"),
+    Input(TEAM, "value"),
+    Input(STAFF, "value"),
+)
+def update_month_table(fy: str, cmp: str, team: str, staff: str) -> Any:
+    return pagekit.yoy_month_table(MEASURE, "Reviews held on time", fy, cmp, team, staff)
+
+
+@dash.callback(
+    Output(SUMMARY, "children"), Input(FY, "value"), Input(TEAM, "value"), Input(STAFF, "value")
+)
+def update_summary(fy: str, team: str, staff: str) -> Any:
+    year = parse_fy(fy)
+    series = data.monthly_series(MEASURE, year, year, Filters(team or None, staff or None))
+    return components.summary_cards(
+        figures.year_summary(series[fy]),
+        {
+            "pooled": f"{fy.replace('-', '/')} on time (pooled)",
+            "best": "Best month",
+            "held": "Reviews held",
+            "on_time": "Held on time",
+        },
+    )
+
+
+@dash.callback(Output(BY_IRO, "figure"), Input(FY, "value"), Input(TEAM, "value"))
+def update_by_iro(fy: str, team: str) -> Any:
+    start, end = fy_bounds(parse_fy(fy))
+    df = data.kpi_by_staff(MEASURE, start, end, team or None)
+    return figures.staff_rate_chart(
+        df,
+        f"CLA reviews held on time by IRO, {fy.replace('-', '/')}",
+        team or "All teams",
+        data.load_info().extract_as_of,
+        "% of reviews held on time",
+        data.targets()[MEASURE].target,
+    )
+
+
+@dash.callback(
+    Output(RECORDS, "data"),
+    Input(FY, "value"),
+    Input(TEAM, "value"),
+    Input(STAFF, "value"),
+    Input(LATE_ONLY, "value"),
+)
+def update_records(fy: str, team: str, staff: str, late: list[str]) -> list[dict[str, Any]]:
+    start, end = fy_bounds(parse_fy(fy))
+    df = data.review_records(start, end, Filters(team or None, staff or None), bool(late))
+    return components.records_rows(df)

@@ -1,0 +1,116 @@
+"""One IRO or chair: their figures beside their team's and the service's."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from dashboard import components, data, figures
+from queries.kpis import KPI_LABELS, Filters, Ratio
+from queries.periods import fy_bounds, fy_label, fy_of
+
+dash.register_page(
+    __name__, path_template="/iro/<staff_id>", name="IRO", title="My figures · SQA Dashboard"
+)
+
+SUPERVISION_DAYS = 56  # the 8-week supervision cycle
+CHART = "iro-chart"
+
+
+def windows(as_of: dt.date) -> dict[str, tuple[dt.date, dt.date]]:
+    """The supervision window (last 8 weeks, to the as-of date) and the year to date."""
+    return {
+        "Last 8 weeks": (as_of - dt.timedelta(days=SUPERVISION_DAYS - 1), as_of),
+        "Year to date": (fy_bounds(fy_of(as_of))[0], as_of),
+    }
+
+
+def _cell(r: Ratio) -> str:
+    return f"{figures.pct(r.rate)} ({r.numerator} of {r.denominator})" if r.denominator else "–"
+
+
+def layout(staff_id: str = "", **_params: str | None) -> Any:
+    staff = data.staff().set_index("staff_id")
+    if staff_id not in staff.index:
+        return html.Div(
+            [
+                html.H1("Person not found"),
+                components.notices([f"There is no IRO or chair with id '{staff_id}'."]),
+                dcc.Link("Choose from the list of IROs and chairs", href="/iro"),
+            ]
+        )
+    person = staff.loc[staff_id]
+    name, team = str(person["staff_name"]), str(person["team"])
+    info = data.load_info()
+    as_of = info.extract_as_of.date()
+    scopes = {name: Filters(staff=staff_id), team: Filters(team=team), "Service": Filters()}
+    tables = []
+    for label, (start, end) in windows(as_of).items():
+        results = {who: data.kpi_range(start, end, f) for who, f in scopes.items()}
+        head = html.Thead(
+            html.Tr(
+                [html.Th("Measure", scope="col"), *[html.Th(who, scope="col") for who in scopes]]
+            )
+        )
+        body = html.Tbody(
+            [
+                html.Tr(
+                    [
+                        html.Th(text, scope="row"),
+                        *[html.Td(_cell(results[who][key])) for who in scopes],
+                    ]
+                )
+                for key, text in KPI_LABELS.items()
+            ]
+        )
+        tables.append(
+            dbc.Col(
+                [
+                    dbc.Table(
+                        [html.Caption(f"{label}: {start:%d %b %Y} to {end:%d %b %Y}"), head, body],
+                        bordered=True,
+                        size="sm",
+                        className="caption-top bg-white",
+                    ),
+                ],
+                lg=6,
+            )
+        )
+    fy = fy_of(as_of)
+    series = {
+        who: data.monthly_series("cla_reviews_on_time", fy, fy, f)[fy_label(fy)]
+        for who, f in scopes.items()
+    }
+    fig = figures.yoy_rate_chart(
+        series,
+        name,
+        f"CLA reviews held on time, {fy_label(fy).replace('-', '/')}: "
+        f"{name}, {team} and the service",
+        "% of reviews held on time",
+        f"{name} ({team})",
+        info.extract_as_of,
+        data.targets()["cla_reviews_on_time"].target,
+    )
+    qs = components.query_string(fy=fy_label(fy), staff=staff_id)
+    return html.Div(
+        [
+            html.H1(f"{name}"),
+            html.P(
+                f"{team} · staff id {staff_id} · data as of {info.extract_as_of:%d %b %Y}",
+                className="text-body-secondary",
+            ),
+            dbc.Row(tables),
+            components.chart(CHART, fig, f"cla_reviews_on_time_{fy_label(fy)}_{name}"),
+            html.P(
+                [
+                    dcc.Link("My CLA reviews, late first", href=f"/cla-reviews{qs}#records"),
+                    " · ",
+                    dcc.Link("My conferences", href=f"/child-protection{qs}#records"),
+                ]
+            ),
+        ]
+    )

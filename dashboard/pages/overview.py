@@ -1,0 +1,197 @@
+"""Overview: the annual report's section 5.1 KPI table, live, for any period."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, dcc, html
+
+from dashboard import components, data, figures, pagekit
+from dashboard.view import CUSTOM
+from queries.kpis import KPI_LABELS, Filters, Ratio
+from queries.periods import fy_label, fy_of, preset_range, same_period_last_year
+from queries.targets import Target, rag
+
+dash.register_page(__name__, path="/", name="Overview", title="Overview · SQA Dashboard")
+
+PERIOD = "ov-period"
+RANGE = "ov-range"
+TEAM = "ov-team"
+STAFF = "ov-staff"
+TABLE = "ov-kpi-table"
+CAPTION = "ov-caption"
+URL = "ov-url"
+CONTROLS = {
+    "period": PERIOD,
+    "from": f"{RANGE}.start_date",
+    "to": f"{RANGE}.end_date",
+    "team": TEAM,
+    "staff": STAFF,
+}
+
+RECORDS_PAGE = {
+    "cla_reviews_on_time": ("/cla-reviews", "CLA reviews in the period"),
+    "icpc_within_15_working_days": (
+        "/child-protection",
+        "Initial child protection conferences in the period",
+    ),
+    "rcpc_on_time": ("/child-protection", "Review child protection conferences in the period"),
+    "cla_participation": ("/participation", "CLA reviews coded PN1-PN7 in the period"),
+    "cla_attendance": ("/participation", "CLA reviews coded PN1-PN7 in the period"),
+}
+
+pagekit.register_url_sync(URL, CONTROLS)
+
+
+def layout(**params: str | None) -> Any:
+    ctx = pagekit.page_context(params, default_period="last_fy")
+    return html.Div(
+        [
+            html.H1("Key performance indicators"),
+            html.P(
+                "The statutory timeliness and participation measures for the chosen period, "
+                "beside their targets, the same period last year and comparators.",
+                className="text-body-secondary",
+            ),
+            components.notices(ctx.view.notices),
+            components.period_controls(PERIOD, RANGE, ctx.view),
+            components.filter_bar(
+                {"team": TEAM, "staff": STAFF},
+                ctx.view,
+                ctx.years,
+                ctx.teams,
+                ctx.staff,
+                person="IRO or chair",
+            ),
+            html.P(id=CAPTION, className="fw-semibold"),
+            dcc.Loading(html.Div(id=TABLE)),
+            pagekit.url_stores(URL, CONTROLS),
+        ]
+    )
+
+
+@dash.callback(
+    Output(PERIOD, "value"),
+    Output(RANGE, "start_date"),
+    Output(RANGE, "end_date"),
+    Input(PERIOD, "value"),
+    Input(RANGE, "start_date"),
+    Input(RANGE, "end_date"),
+    prevent_initial_call=True,
+)
+def update_period(period: str, start: str | None, end: str | None) -> tuple[Any, Any, Any]:
+    """A preset sets the dates; dates edited by hand make the period 'custom'."""
+    if dash.ctx.triggered_id == PERIOD:
+        if period == CUSTOM:
+            return dash.no_update, dash.no_update, dash.no_update
+        a, b = preset_range(period, data.load_info().extract_as_of.date())
+        return dash.no_update, a.isoformat(), b.isoformat()
+    if period != CUSTOM and start and end:
+        a, b = preset_range(period, data.load_info().extract_as_of.date())
+        if (start[:10], end[:10]) != (a.isoformat(), b.isoformat()):
+            return CUSTOM, dash.no_update, dash.no_update
+    return dash.no_update, dash.no_update, dash.no_update
+
+
+@dash.callback(
+    Output(TABLE, "children"),
+    Output(CAPTION, "children"),
+    Input(RANGE, "start_date"),
+    Input(RANGE, "end_date"),
+    Input(TEAM, "value"),
+    Input(STAFF, "value"),
+)
+def update_kpi_table(
+    start: str | None, end: str | None, team: str | None, staff: str | None
+) -> tuple[Any, str]:
+    if not start or not end:
+        return components.notices(["Choose a start and an end date."]), ""
+    date_from, date_to = dt.date.fromisoformat(start[:10]), dt.date.fromisoformat(end[:10])
+    if date_to < date_from:
+        return components.notices(["The end date is before the start date."]), ""
+    filters = Filters(team or None, staff or None)
+    now = data.kpi_range(date_from, date_to, filters)
+    last_year = data.kpi_range(*same_period_last_year(date_from, date_to), filters)
+    who = staff and data.staff().set_index("staff_id")["staff_name"].get(staff, staff)
+    caption = (
+        f"{date_from:%d %b %Y} to {date_to:%d %b %Y} · {who or team or 'All teams'} · "
+        f"{figures.as_of_note(data.load_info().extract_as_of)}"
+    )
+    return kpi_table(now, last_year, data.targets(), date_from, date_to, team, staff), caption
+
+
+def kpi_table(
+    now: dict[str, Ratio],
+    last_year: dict[str, Ratio],
+    targets: dict[str, Target],
+    date_from: dt.date,
+    date_to: dt.date,
+    team: str | None,
+    staff: str | None,
+) -> dbc.Table:
+    """The section 5.1 table: one row per KPI, with indicator words and symbols."""
+    head = [
+        "Measure",
+        "Numerator",
+        "Denominator",
+        "Result",
+        "Indicator",
+        "Target",
+        "Same period last year",
+        "Statistical neighbours",
+        "England",
+        "Relevant management information",
+        "Definition",
+    ]
+    rows = []
+    fy = fy_label(fy_of(date_to))
+    for key, label in KPI_LABELS.items():
+        r, t, prev = now[key], targets[key], last_year[key]
+        ind = rag(r.rate, t)
+        page, mi_text = RECORDS_PAGE[key]
+        qs = components.query_string(fy=fy, team=team, staff=staff)
+        rows.append(
+            html.Tr(
+                [
+                    html.Th(label, scope="row"),
+                    html.Td(f"{r.numerator:,}", className="text-end"),
+                    html.Td(f"{r.denominator:,}", className="text-end"),
+                    html.Td(
+                        figures.pct(r.rate, 1),
+                        className="text-end fw-semibold",
+                        id=f"ov-result-{key}",
+                    ),
+                    html.Td(
+                        html.Span(f"{ind.symbol} {ind.word}", className=f"rag rag-{ind.status}")
+                    ),
+                    html.Td(figures.pct(t.target)),
+                    html.Td(
+                        f"{figures.pct(prev.rate, 1)} ({prev.numerator:,} of {prev.denominator:,})"
+                    ),
+                    html.Td(_comparator(t.stat_neighbours, t)),
+                    html.Td(_comparator(t.england, t)),
+                    html.Td(dcc.Link(mi_text, href=f"{page}{qs}")),
+                    html.Td(dcc.Link("Definition", href=f"/definitions#{key}")),
+                ],
+                id=f"ov-row-{key}",
+            )
+        )
+    return dbc.Table(
+        [
+            html.Caption(f"Key performance indicators, {date_from:%d %b %Y} to {date_to:%d %b %Y}"),
+            html.Thead(html.Tr([html.Th(h, scope="col") for h in head])),
+            html.Tbody(rows),
+        ],
+        bordered=True,
+        hover=True,
+        responsive=True,
+        className="kpi-table caption-top bg-white",
+    )
+
+
+def _comparator(value: float | None, target: Target) -> str:
+    year = f" ({target.comparator_year})" if value is not None and target.comparator_year else ""
+    return figures.pct(value) + year

@@ -1,0 +1,130 @@
+"""Participation and attendance: monthly year on year, and the mix of PN codes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+from dash import Input, Output, html
+
+from dashboard import components, data, figures, pagekit
+from queries.kpis import Filters
+from queries.periods import fy_bounds, parse_fy
+
+dash.register_page(
+    __name__,
+    path="/participation",
+    name="Participation",
+    title="Participation and attendance · SQA Dashboard",
+)
+
+FY = "par-fy"
+CMP = "par-cmp"
+TEAM = "par-team"
+STAFF = "par-staff"
+PART_CHART = "par-participation-chart"
+ATT_CHART = "par-attendance-chart"
+PART_TABLE = "par-participation-table"
+ATT_TABLE = "par-attendance-table"
+MIX = "par-mix"
+URL = "par-url"
+CONTROLS = {"fy": FY, "cmp": CMP, "team": TEAM, "staff": STAFF}
+MEASURES = {
+    "cla_participation": (
+        "Children participating in their review (PN1-PN6)",
+        "% of reviews coded PN1-PN7",
+    ),
+    "cla_attendance": ("Children attending their review (PN1-PN4)", "% of reviews coded PN1-PN7"),
+}
+
+pagekit.register_url_sync(URL, CONTROLS)
+
+
+def layout(**params: str | None) -> Any:
+    ctx = pagekit.page_context(params)
+    return html.Div(
+        [
+            html.H1("Participation and attendance"),
+            html.P(
+                "How children took part in their reviews, from the SSDA903 participation "
+                "codes. Reviews of children under 4 (PN0) and reviews with a blank or unknown "
+                "code are outside both rates.",
+                className="text-body-secondary",
+            ),
+            components.notices(ctx.view.notices),
+            components.filter_bar(CONTROLS, ctx.view, ctx.years, ctx.teams, ctx.staff),
+            components.chart(PART_CHART, name="cla_participation"),
+            html.Div(id=PART_TABLE),
+            components.chart(ATT_CHART, name="cla_attendance"),
+            html.Div(id=ATT_TABLE),
+            html.H2("The mix of participation codes"),
+            components.chart(MIX, name="participation_codes"),
+            pagekit.url_stores(URL, CONTROLS),
+        ]
+    )
+
+
+def _series_chart(measure: str, fy: str, cmp: str, team: str, staff: str) -> tuple[Any, Any]:
+    title, unit = MEASURES[measure]
+    return pagekit.yoy_chart(measure, title, unit, fy, cmp, team, staff)
+
+
+def _month_table(measure: str, fy: str, cmp: str, team: str, staff: str) -> Any:
+    return pagekit.yoy_month_table(measure, MEASURES[measure][0], fy, cmp, team, staff)
+
+
+@dash.callback(
+    Output(PART_CHART, "figure"),
+    Output(PART_CHART, "config"),
+    Input(FY, "value"),
+    Input(CMP, "value"),
+    Input(TEAM, "value"),
+    Input(STAFF, "value"),
+)
+def update_participation_chart(fy: str, cmp: str, team: str, staff: str) -> tuple[Any, Any]:
+    return _series_chart("cla_participation", fy, cmp, team, staff)
+
+
+@dash.callback(
+    Output(ATT_CHART, "figure"),
+    Output(ATT_CHART, "config"),
+    Input(FY, "value"),
+    Input(CMP, "value"),
+    Input(TEAM, "value"),
+    Input(STAFF, "value"),
+)
+def update_attendance_chart(fy: str, cmp: str, team: str, staff: str) -> tuple[Any, Any]:
+    return _series_chart("cla_attendance", fy, cmp, team, staff)
+
+
+@dash.callback(
+    Output(PART_TABLE, "children"),
+    Input(FY, "value"),
+    Input(CMP, "value"),
+    Input(TEAM, "value"),
+    Input(STAFF, "value"),
+)
+def update_participation_table(fy: str, cmp: str, team: str, staff: str) -> Any:
+    return _month_table("cla_participation", fy, cmp, team, staff)
+
+
+@dash.callback(
+    Output(ATT_TABLE, "children"),
+    Input(FY, "value"),
+    Input(CMP, "value"),
+    Input(TEAM, "value"),
+    Input(STAFF, "value"),
+)
+def update_attendance_table(fy: str, cmp: str, team: str, staff: str) -> Any:
+    return _month_table("cla_attendance", fy, cmp, team, staff)
+
+
+@dash.callback(
+    Output(MIX, "figure"), Input(FY, "value"), Input(TEAM, "value"), Input(STAFF, "value")
+)
+def update_mix(fy: str, team: str, staff: str) -> Any:
+    start, end = fy_bounds(parse_fy(fy))
+    df = data.participation_mix(start, end, Filters(team or None, staff or None))
+    return figures.participation_mix_chart(
+        df, f"{fy.replace('-', '/')} · {pagekit.who(team, staff)}", data.load_info().extract_as_of
+    )

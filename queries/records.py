@@ -1,0 +1,122 @@
+"""Breakdowns and the records behind a figure: per person, PN-code mix, drill-downs.
+
+Every function takes a connection and bound filter values and returns a pandas frame (or
+a small typed value); the dashboard turns these into figures and tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from queries import sqlfiles
+from queries.errors import QueryError
+from queries.kpis import EVERYONE, Filters, check_measure
+
+MAX_RECORDS = 5000
+CONFERENCE_KINDS = ("ICPC", "RCPC")
+
+
+@dataclass(frozen=True)
+class LoadInfo:
+    """Which load the data comes from and how old it is."""
+
+    load_id: str
+    extract_as_of: dt.datetime
+    loaded_at: dt.datetime
+
+
+def load_info(con: duckdb.DuckDBPyConnection) -> LoadInfo:
+    rows = con.execute(sqlfiles.read("aggregates", "load_info")).fetchall()
+    if not rows:
+        raise QueryError("the database has no load information; run `sqa load` again")
+    load_id, as_of, loaded, _v = rows[0]
+    return LoadInfo(str(load_id), as_of, loaded)
+
+
+def data_years(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Financial years (start years) that have KPI events, newest first."""
+    return [int(r[0]) for r in con.execute(sqlfiles.read("aggregates", "data_years")).fetchall()]
+
+
+def staff_list(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute(sqlfiles.read("aggregates", "staff_list")).df()
+
+
+def kpi_by_staff(
+    con: duckdb.DuckDBPyConnection,
+    measure: str,
+    date_from: dt.date,
+    date_to: dt.date,
+    team: str | None = None,
+) -> pd.DataFrame:
+    """One KPI per IRO or chair: staff_id, staff_name, team, numerator, denominator, rate."""
+    check_measure(measure)
+    df = con.execute(
+        sqlfiles.read("aggregates", "kpi_by_staff"),
+        {"measure": measure, "date_from": date_from, "date_to": date_to, "team": team or None},
+    ).df()
+    df["rate"] = (df["numerator"] / df["denominator"]).where(df["denominator"] > 0)
+    return df
+
+
+def participation_mix(
+    con: duckdb.DuckDBPyConnection,
+    date_from: dt.date,
+    date_to: dt.date,
+    filters: Filters = EVERYONE,
+) -> pd.DataFrame:
+    """Reviews per participation code (PN0-PN7, blank or unknown)."""
+    return con.execute(
+        sqlfiles.read("aggregates", "participation_mix"),
+        {"date_from": date_from, "date_to": date_to, **filters.params()},
+    ).df()
+
+
+def review_records(
+    con: duckdb.DuckDBPyConnection,
+    date_from: dt.date,
+    date_to: dt.date,
+    filters: Filters = EVERYONE,
+    only_late: bool = False,
+    limit: int = MAX_RECORDS,
+) -> pd.DataFrame:
+    """The CLA reviews behind a timeliness figure, late first (children by id only)."""
+    return con.execute(
+        sqlfiles.read("drilldown", "review_records"),
+        {
+            "date_from": date_from,
+            "date_to": date_to,
+            "only_late": only_late,
+            "limit": limit,
+            **filters.params(),
+        },
+    ).df()
+
+
+def conference_records(
+    con: duckdb.DuckDBPyConnection,
+    date_from: dt.date,
+    date_to: dt.date,
+    filters: Filters = EVERYONE,
+    kind: str | None = None,
+    only_late: bool = False,
+    limit: int = MAX_RECORDS,
+) -> pd.DataFrame:
+    """The ICPCs and RCPCs behind the child protection figures, late first."""
+    if kind is not None and kind not in CONFERENCE_KINDS:
+        raise QueryError(f"unknown conference kind '{kind}'; use ICPC or RCPC")
+    return con.execute(
+        sqlfiles.read("drilldown", "conference_records"),
+        {
+            "date_from": date_from,
+            "date_to": date_to,
+            "kind": kind,
+            "only_late": only_late,
+            "limit": limit,
+            **filters.params(),
+        },
+    ).df()

@@ -1,0 +1,55 @@
+"""Take a screenshot of each page of a running dashboard (for the README and for looking).
+
+Usage: python scripts/screenshots.py [BASE_URL] [OUT_DIR]
+Prints any browser console error it sees.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+PAGES = {
+    "overview": "/",
+    "cla-reviews": "/cla-reviews",
+    "participation": "/participation",
+    "child-protection": "/child-protection",
+    "iro": "/iro",
+    "iro-person": "/iro/S0001",
+    "definitions": "/definitions",
+}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def main() -> int:
+    base = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8050"
+    out = Path(sys.argv[2] if len(sys.argv) > 2 else "docs/screenshots")
+    out.mkdir(parents=True, exist_ok=True)
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        for name, path in PAGES.items():
+            page.goto(base + path, wait_until="networkidle")
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(out / f"{name}.png"), full_page=True)
+            print(f"{name}: {out / f'{name}.png'}")
+        browser.close()
+    for e in errors:
+        print("console error:", e)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""A real app over a real database built from a few hand-made rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import dash
+import pytest
+
+from queries.settings import load_settings
+from tests.helpers import build, period, review
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dash.Dash]:
+    from dashboard.shell import create_app
+
+    tmp = tmp_path_factory.mktemp("app")
+    build(
+        tmp,
+        {
+            "staff": [
+                {"staff_id": "I3", "staff_name": "Iro Three", "role": "IRO", "team": "North"}
+            ],
+            "cla_periods": [period("P1", "C1", "2020-04-02"), period("P2", "C2", "2020-04-24")],
+            "cla_reviews": [
+                # C1: due Mon 4 May 2020, held then (on time), PN1, by I1 (North).
+                review("R1", "C1", "2020-05-04", "PN1", "I1"),
+                # C2: due Tue 26 May 2020, held 27 May (late), PN7, by I2 (South).
+                review("R2", "C2", "2020-05-27", "PN7", "I2"),
+                # C1 again: due 4 May + 3 months = 4 Aug 2020, held 3 Aug (on time), PN5, by I3.
+                review("R3", "C1", "2020-08-03", "PN5", "I3"),
+            ],
+        },
+    )
+    settings = load_settings(
+        environ={
+            "SQA_DB": str(tmp / "sqa.duckdb"),
+            "SQA_AUTO_DEMO": "0",
+            "SQA_CACHE_TYPE": "SimpleCache",
+        }
+    )
+    yield create_app(settings)
+
+
+@pytest.fixture
+def db_path(app: dash.Dash) -> Path:
+    from dashboard import data
+
+    return data.settings().db_path

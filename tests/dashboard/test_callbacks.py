@@ -1,0 +1,101 @@
+"""Callbacks called directly as plain functions, against the app's real database.
+
+The database (tests/dashboard/conftest.py) holds three reviews in 2020-21:
+R1 on time (I1, North, PN1), R2 late (I2, South, PN7), R3 on time (I3, North, PN5).
+"""
+
+from __future__ import annotations
+
+import dash
+from dash import html
+
+from tests.dashboard.walk import texts
+
+
+def test_overview_kpi_table_for_the_year(app: dash.Dash) -> None:
+    from dashboard.pages import overview
+
+    table, caption = overview.update_kpi_table("2020-04-01", "2021-03-31", "", "")
+    cells = texts(table)
+    row = cells[cells.index("CLA reviews on time") :][:6]
+    # 2 of 3 on time = 66.7%; below the 95% target, so the word says so.
+    assert row == ["CLA reviews on time", "2", "3", "66.7%", "▼ Below target", "95%"]
+    assert "01 Apr 2020 to 31 Mar 2021 · All teams" in caption
+    # Participation: PN1, PN7, PN5 -> PN1-PN6 are R1 and R3: 2 of 3. Attendance: R1: 1 of 3.
+    part = cells[cells.index("Children participating in their review") :][:4]
+    att = cells[cells.index("Children attending their review") :][:4]
+    assert part[1:4] == ["2", "3", "66.7%"] and att[1:4] == ["1", "3", "33.3%"]
+
+
+def test_overview_filters_by_team_and_person(app: dash.Dash) -> None:
+    from dashboard.pages import overview
+
+    north = texts(overview.update_kpi_table("2020-04-01", "2021-03-31", "North", "")[0])
+    i2 = texts(overview.update_kpi_table("2020-04-01", "2021-03-31", "", "I2")[0])
+    assert north[north.index("CLA reviews on time") :][1:4] == ["2", "2", "100.0%"]
+    assert i2[i2.index("CLA reviews on time") :][1:4] == ["0", "1", "0.0%"]
+
+
+def test_overview_asks_for_dates_instead_of_failing(app: dash.Dash) -> None:
+    from dashboard.pages import overview
+
+    out, _ = overview.update_kpi_table("2021-03-31", "2020-04-01", "", "")
+    assert "The end date is before the start date." in texts(out)
+    out, _ = overview.update_kpi_table(None, "2020-04-01", "", "")
+    assert "Choose a start and an end date." in texts(out)
+
+
+def test_cla_chart_month_table_and_records(app: dash.Dash) -> None:
+    from dashboard.pages import cla_reviews
+
+    fig, config = cla_reviews.update_chart("2020-21", "2019-20", "", "")
+    selected = next(t for t in fig.data if t.name == "2020/21")
+    # May: R1 on time, R2 late -> 50%. August: R3 on time -> 100%. April: none.
+    assert list(selected.y)[:5] == [None, 50.0, None, None, 100.0]
+    assert (
+        config["toImageButtonOptions"]["filename"]
+        == "cla_reviews_on_time_2020-21_vs_2019-20_All_teams"
+    )
+    table = texts(cla_reviews.update_month_table("2020-21", "2019-20", "", ""))
+    assert table[table.index("2020/21") :][:6] == ["2020/21", "–", "50%", "–", "–", "100%"]
+    rows = cla_reviews.update_records("2020-21", "", "", [])
+    assert [(r["child_id"], r["status"], r["days_late"]) for r in rows] == [
+        ("C2", "Late", 1),
+        ("C1", "On time", 0),
+        ("C1", "On time", 0),
+    ]
+    assert "review_id" in rows[0] and "iro_name" in rows[0]
+    late = cla_reviews.update_records("2020-21", "", "", ["late"])
+    assert [r["child_id"] for r in late] == ["C2"]
+
+
+def test_records_never_carry_child_names(app: dash.Dash) -> None:
+    from dashboard.pages import cla_reviews
+
+    rows = cla_reviews.update_records("2020-21", "", "", [])
+    assert not any("name" in k and k != "iro_name" for k in rows[0])
+
+
+def test_iro_page_shows_person_team_and_service(app: dash.Dash) -> None:
+    from dashboard.pages import iro
+
+    page = texts(iro.layout(staff_id="I1"))
+    assert "Iro One" in page and "North" in page and "Service" in page
+    missing = texts(iro.layout(staff_id="NOPE"))
+    assert "There is no IRO or chair with id 'NOPE'." in missing
+
+
+def test_banner_says_when_data_was_extracted(app: dash.Dash) -> None:
+    from dashboard import shell
+
+    banner = texts(shell.update_data_banner("/"))
+    assert any(t.startswith("Data extracted 31 Oct 2026 22:00 UTC") for t in banner)
+
+
+def test_definitions_page_has_an_anchor_per_kpi(app: dash.Dash) -> None:
+    from dashboard.pages import definitions
+    from queries.sqlfiles import KPIS
+
+    page = definitions.layout()
+    ids = [s.id for s in page.children if isinstance(s, html.Section)]
+    assert set(KPIS) <= set(ids)

@@ -1,0 +1,165 @@
+"""The URL-to-view resolver and the figure functions, as plain functions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from dashboard import figures
+from dashboard.view import resolve
+from queries.kpis import MonthRatio
+from queries.targets import Target, load_targets, rag
+
+AS_OF = dt.date(2026, 11, 1)
+YEARS = [2026, 2025, 2024, 2020, 2019]
+
+
+def test_defaults_from_the_as_of_date() -> None:
+    v = resolve({}, AS_OF, YEARS, ["North"], ["I1"])
+    assert (v.fy, v.cmp, v.team, v.staff, v.period) == (2026, 2025, None, None, "last_fy")
+    assert (v.date_from, v.date_to) == (dt.date(2025, 4, 1), dt.date(2026, 3, 31))
+    assert v.notices == ()
+
+
+def test_url_values_are_used_when_known() -> None:
+    v = resolve(
+        {
+            "fy": "2020-21",
+            "cmp": "2019-20",
+            "team": "North",
+            "staff": "I1",
+            "period": "custom",
+            "from": "2020-06-01",
+            "to": "2020-06-30",
+        },
+        AS_OF,
+        YEARS,
+        ["North"],
+        ["I1"],
+    )
+    assert (v.fy, v.cmp, v.team, v.staff) == (2020, 2019, "North", "I1")
+    assert (v.date_from, v.date_to) == (dt.date(2020, 6, 1), dt.date(2020, 6, 30))
+
+
+def test_unknown_url_values_fall_back_and_say_so() -> None:
+    v = resolve(
+        {
+            "fy": "2020",
+            "team": "Nowhere",
+            "staff": "'; drop table staff; --",
+            "period": "custom",
+            "from": "2021-01-01",
+            "to": "2020-01-01",
+        },
+        AS_OF,
+        YEARS,
+        ["North"],
+        ["I1"],
+    )
+    assert (v.fy, v.team, v.staff, v.period) == (2026, None, None, "last_fy")
+    assert v.notices == (
+        "'2020' is not a financial year (write 2020-21); showing 2026-27.",
+        "There is no team called 'Nowhere'; showing all teams.",
+        "There is no IRO or chair with id ''; drop table staff; --'; showing everyone.",
+        "The period ends (2020-01-01) before it starts (2021-01-01); showing last financial year.",
+    )
+
+
+def test_a_year_without_data_is_refused() -> None:
+    v = resolve({"fy": "2010-11"}, AS_OF, YEARS, [], [])
+    assert v.fy == 2026 and v.notices == ("There is no data for 2010-11; showing 2026-27.",)
+
+
+def _months(rates: list[tuple[int, int]], fy: int = 2020) -> list[MonthRatio]:
+    months = [f"{fy + (m < 4)}-{m:02d}" for m in (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)]
+    return [MonthRatio(m, n, d) for m, (n, d) in zip(months, rates, strict=True)]
+
+
+def test_yoy_chart_carries_title_context_units_and_as_of() -> None:
+    sel = _months([(9, 10)] * 11 + [(0, 0)])
+    old = _months([(8, 10)] * 12, 2019)
+    fig = figures.yoy_rate_chart(
+        {"2019/20": old, "2020/21": sel},
+        "2020/21",
+        "Reviews on time",
+        "% on time",
+        "North",
+        dt.datetime(2021, 4, 1, 2, 0),
+        target=0.95,
+    )
+    title = fig.layout.title.text
+    assert "Reviews on time" in title and "North" in title
+    assert "Data as of 01 Apr 2021 02:00 UTC" in title
+    assert fig.layout.yaxis.title.text == "% on time"
+    assert [t.name for t in fig.data] == ["2019/20", "2020/21"]
+    # The selected year is drawn last (on top), thicker, and its empty March is a gap.
+    assert fig.data[1].line.width > fig.data[0].line.width
+    assert list(fig.data[1].y) == [90.0] * 11 + [None]
+    assert fig.data[0].y[0] == 80.0
+
+
+def test_month_table_and_summary() -> None:
+    sel = _months([(96, 100), (95, 100), (48, 50)] + [(0, 0)] * 9)
+    table = figures.month_table({"2020/21": sel})
+    assert list(table.iloc[0][["Year", "Apr", "May", "Jun", "Jul"]]) == [
+        "2020/21",
+        "96%",
+        "95%",
+        "96%",
+        "–",
+    ]
+    summary = figures.year_summary(sel)
+    # Pooled: (96 + 95 + 48) / 250 = 239 / 250 = 95.6%. Best month: April and June are both
+    # 96%; June's 0.96 equals April's 0.96, so the later month string wins the tie.
+    assert summary["pooled"] == "95.6%"
+    assert summary["held"] == "250" and summary["on_time"] == "239"
+    assert summary["best"] == "96% (Jun 2020)"
+
+
+def test_staff_chart_is_a_dot_plot_with_counts() -> None:
+    df = pd.DataFrame(
+        {
+            "staff_id": ["a", "b"],
+            "staff_name": ["Ann", "Bo"],
+            "team": ["N", "S"],
+            "numerator": [9, 3],
+            "denominator": [10, 4],
+            "rate": [0.9, 0.75],
+        }
+    )
+    fig = figures.staff_rate_chart(df, "By IRO", "All teams", dt.datetime(2021, 4, 1), "% on time")
+    assert list(fig.data[0].y) == ["Bo · S", "Ann · N"]  # lowest first, at the bottom
+    assert list(fig.data[0].text) == ["75% (3 of 4)", "90% (9 of 10)"]
+    assert fig.layout.xaxis.range[0] == 70  # not from zero: differences stay visible
+
+
+def test_safe_names_and_export_config() -> None:
+    assert figures.safe_name("cla on/time 2020-21 ../../etc") == "cla_on_time_2020-21_.._.._etc"
+    cfg = figures.export_config("CLA reviews: North")
+    assert cfg["toImageButtonOptions"] == {
+        "format": "png",
+        "filename": "CLA_reviews_North",
+        "scale": 3,
+        "width": 1100,
+        "height": 500,
+    }
+
+
+@pytest.mark.parametrize(
+    ("rate", "word"),
+    [(0.95, "On target"), (0.93, "Close to target"), (0.80, "Below target"), (None, "No events")],
+)
+def test_rag_always_has_a_word_and_symbol(rate: float | None, word: str) -> None:
+    ind = rag(rate, Target("cla_reviews_on_time", target=0.95, amber_from=0.90))
+    assert ind.word == word and ind.symbol
+
+
+def test_shipped_targets_file_reads() -> None:
+    from queries.settings import PROJECT_ROOT
+
+    targets = load_targets(PROJECT_ROOT / "data" / "targets.csv")
+    assert targets["icpc_within_15_working_days"].stat_neighbours == pytest.approx(0.78)
+    assert targets["rcpc_on_time"].stat_neighbours == pytest.approx(0.93)
+    assert all(t.source for t in targets.values())
