@@ -13,7 +13,6 @@ from urllib.parse import urlencode
 import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
-from dash.dash_table.DataTable import DataTable
 
 from dashboard import figures
 from dashboard.view import CUSTOM, View
@@ -44,6 +43,11 @@ def staff_options(staff: pd.DataFrame, everyone: str = "Everyone") -> list[dict[
     return opts
 
 
+def select(control_id: str, options: list[dict[str, Any]], value: str) -> dbc.Select:
+    """A native <select>: labelled by its <label>, keyboard-operable, screen-reader clean."""
+    return dbc.Select(id=control_id, options=options, value=value)
+
+
 def filter_bar(
     ids: Mapping[str, str],
     view: View,
@@ -55,61 +59,20 @@ def filter_bar(
     """Financial year, comparison year, team and person, each labelled."""
     cols = []
     if "fy" in ids:
-        cols.append(
-            labelled(
-                "Financial year",
-                dcc.Dropdown(
-                    id=ids["fy"],
-                    options=year_options(years),
-                    value=fy_label(view.fy),
-                    clearable=False,
-                ),
-                ids["fy"],
-                2,
-            )
-        )
+        control = select(ids["fy"], year_options(years), fy_label(view.fy))
+        cols.append(labelled("Financial year", control, ids["fy"], 2))
     if "cmp" in ids:
-        cols.append(
-            labelled(
-                "Compare with",
-                dcc.Dropdown(
-                    id=ids["cmp"],
-                    options=year_options(years),
-                    value=fy_label(view.cmp),
-                    clearable=False,
-                ),
-                ids["cmp"],
-                2,
-            )
-        )
-    cols.append(
-        labelled(
-            "Team",
-            dcc.Dropdown(
-                id=ids["team"], options=team_options(teams), value=view.team or "", clearable=False
-            ),
-            ids["team"],
-            3,
-        )
-    )
-    cols.append(
-        labelled(
-            person,
-            dcc.Dropdown(
-                id=ids["staff"],
-                options=staff_options(staff),
-                value=view.staff or "",
-                clearable=False,
-            ),
-            ids["staff"],
-            4,
-        )
-    )
+        control = select(ids["cmp"], year_options(years), fy_label(view.cmp))
+        cols.append(labelled("Compare with", control, ids["cmp"], 2))
+    control = select(ids["team"], team_options(teams), view.team or "")
+    cols.append(labelled("Team", control, ids["team"], 3))
+    control = select(ids["staff"], staff_options(staff), view.staff or "")
+    cols.append(labelled(person, control, ids["staff"], 4))
     return dbc.Row(cols, className="filter-bar g-3 align-items-end")
 
 
-def period_controls(period_id: str, range_id: str, view: View) -> dbc.Row:
-    """Period presets and a custom date range."""
+def period_controls(period_id: str, from_id: str, to_id: str, view: View) -> dbc.Row:
+    """Period presets, and the dates they stand for (editable: a custom range)."""
     options = [{"label": label, "value": key} for key, label in PRESETS.items()]
     options.append({"label": "Custom range", "value": CUSTOM})
     return dbc.Row(
@@ -118,42 +81,26 @@ def period_controls(period_id: str, range_id: str, view: View) -> dbc.Row:
                 [
                     html.Div("Period", id=f"{period_id}-label", className="form-label fw-semibold"),
                     html.Div(
-                        dcc.RadioItems(
-                            id=period_id,
-                            options=options,
-                            value=view.period,
-                            inline=True,
-                            inputClassName="form-check-input me-1",
-                            labelClassName="form-check-label me-3",
+                        dbc.RadioItems(
+                            id=period_id, options=options, value=view.period, inline=True
                         ),
                         role="radiogroup",
                         **_aria(labelledby=f"{period_id}-label"),
                     ),
                 ],
-                md=7,
+                md=6,
             ),
-            dbc.Col(
-                [
-                    html.Label(
-                        "Custom dates (start and end)",
-                        htmlFor=range_id,
-                        className="form-label fw-semibold",
-                    ),
-                    dcc.DatePickerRange(
-                        id=range_id,
-                        start_date=view.date_from.isoformat(),
-                        end_date=view.date_to.isoformat(),
-                        display_format="DD/MM/YYYY",
-                        first_day_of_week=1,
-                        start_date_placeholder_text="From",
-                        end_date_placeholder_text="To",
-                        minimum_nights=0,
-                    ),
-                ],
-                md=5,
+            labelled(
+                "From",
+                dbc.Input(id=from_id, type="date", value=view.date_from.isoformat()),
+                from_id,
+                3,
+            ),
+            labelled(
+                "To", dbc.Input(id=to_id, type="date", value=view.date_to.isoformat()), to_id, 3
             ),
         ],
-        className="filter-bar g-3 mx-0",
+        className="filter-bar g-3 mx-0 align-items-end",
     )
 
 
@@ -230,33 +177,90 @@ def frame_table(df: pd.DataFrame, caption: str, table_id: str | None = None) -> 
     )
 
 
-def records_table(table_id: str, columns: Sequence[tuple[str, str]]) -> Any:
-    """The drill-down grid: sortable, paged, downloadable; data filled by a callback."""
-    return DataTable(
-        id=table_id,
-        columns=[{"name": label, "id": key} for key, label in columns],
-        data=[],
-        page_size=15,
-        sort_action="native",
-        filter_action="native",
-        export_format="csv",
-        export_headers="display",
-        style_table={"overflowX": "auto"},
-        style_cell={
-            "fontFamily": figures.FONT,
-            "fontSize": 14,
-            "padding": "4px 8px",
-            "textAlign": "left",
-        },
-        style_header={"fontWeight": "600", "backgroundColor": "#f1f3f5"},
-        style_data_conditional=[
-            {"if": {"filter_query": "{status} = 'Late'"}, "backgroundColor": "#fff3cd"}
-        ],
+PAGE_SIZE = 15
+
+
+def records_block(prefix: str, what: str) -> html.Div:
+    """The drill-down: a plain table, labelled paging buttons and a CSV download.
+
+    Filled by the callbacks :func:`dashboard.pagekit.register_records` makes.
+    """
+    return html.Div(
+        [
+            html.Div(id=f"{prefix}-table"),
+            html.Div(
+                [
+                    html.Button(
+                        "‹ Previous",
+                        id=f"{prefix}-prev",
+                        n_clicks=0,
+                        className="btn btn-outline-secondary btn-sm me-2",
+                        disabled=True,
+                        **_aria(label=f"Previous page of {what}"),
+                    ),
+                    html.Span(id=f"{prefix}-status", className="me-2", role="status"),
+                    html.Button(
+                        "Next ›",
+                        id=f"{prefix}-next",
+                        n_clicks=0,
+                        className="btn btn-outline-secondary btn-sm me-3",
+                        disabled=True,
+                        **_aria(label=f"Next page of {what}"),
+                    ),
+                    html.Button(
+                        "Download CSV",
+                        id=f"{prefix}-csv",
+                        n_clicks=0,
+                        className="btn btn-outline-primary btn-sm",
+                        **_aria(label=f"Download CSV of all {what}"),
+                    ),
+                    dcc.Download(id=f"{prefix}-download"),
+                ],
+                className="d-flex align-items-center flex-wrap gap-1",
+            ),
+            dcc.Store(id=f"{prefix}-page", data=0),
+        ]
     )
 
 
+def records_page(
+    df: pd.DataFrame, columns: Sequence[tuple[str, str]], page: int, caption: str
+) -> tuple[Any, str, bool, bool, int]:
+    """One page of records as an HTML table: (table, status, no previous, no next, page)."""
+    n = len(df)
+    last = max(0, (n - 1) // PAGE_SIZE)
+    page = min(max(page, 0), last)
+    rows = records_rows(df.iloc[page * PAGE_SIZE : (page + 1) * PAGE_SIZE])
+    head = html.Thead(html.Tr([html.Th(label, scope="col") for _, label in columns]))
+    body = html.Tbody(
+        [
+            html.Tr(
+                [html.Td(str(r.get(key, ""))) for key, _ in columns],
+                className="table-warning" if r.get("status") == "Late" else "",
+            )
+            for r in rows
+        ]
+    )
+    table = dbc.Table(
+        [html.Caption(caption), head, body],
+        bordered=True,
+        hover=True,
+        size="sm",
+        responsive=True,
+        className="caption-top bg-white mb-2",
+    )
+    if n == 0:
+        status = "No records"
+    else:
+        status = (
+            f"Records {page * PAGE_SIZE + 1:,}–{min(n, (page + 1) * PAGE_SIZE):,} "
+            f"of {n:,} · page {page + 1} of {last + 1}"
+        )
+    return table, status, page == 0, page >= last, page
+
+
 def records_rows(df: pd.DataFrame) -> list[dict[str, Any]]:
-    """Frame rows for a DataTable: dates as ISO text, on_time as a word."""
+    """Frame rows as display values: dates as ISO text, on_time as a word."""
     out = df.copy()
     for col in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[col]):

@@ -11,9 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import duckdb
 import pandas as pd
 from flask import Flask
 from flask_caching import Cache
@@ -23,6 +22,9 @@ from queries.kpis import Filters, MonthRatio, Ratio
 from queries.records import LoadInfo
 from queries.settings import Settings, load_settings
 from queries.targets import Target, load_targets
+
+if TYPE_CHECKING:  # the connection type only; the UI never opens one itself
+    import duckdb
 
 cache = Cache()
 _settings: list[Settings] = []

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from dash import ClientsideFunction, Input, Output, State, clientside_callback, dcc, html
+from dash import (
+    ClientsideFunction,
+    Input,
+    Output,
+    State,
+    callback,
+    clientside_callback,
+    ctx,
+    dcc,
+    html,
+)
 
-from dashboard import components, data, figures
+from dashboard import components, data, exports, figures
 from dashboard.view import View, resolve
 from queries.kpis import Filters
 from queries.periods import parse_fy
@@ -118,3 +128,56 @@ def yoy_month_table(
         f"{title}, by month",
         f"{measure}-month-table",
     )
+
+
+def register_records(
+    prefix: str,
+    inputs: Sequence[Input],
+    fetch: Callable[..., pd.DataFrame],
+    columns: Sequence[tuple[str, str]],
+    caption: Callable[..., str],
+    file_name: Callable[..., str],
+) -> None:
+    """At import: the drill-down's two callbacks (a page of the table; the CSV download).
+
+    ``fetch(*input_values)`` returns the records for the filters; ``caption`` and
+    ``file_name`` take the same values. Changing a filter goes back to the first page.
+    """
+    n_inputs = len(inputs)
+
+    @callback(
+        Output(f"{prefix}-table", "children"),
+        Output(f"{prefix}-status", "children"),
+        Output(f"{prefix}-prev", "disabled"),
+        Output(f"{prefix}-next", "disabled"),
+        Output(f"{prefix}-page", "data"),
+        *inputs,
+        Input(f"{prefix}-prev", "n_clicks"),
+        Input(f"{prefix}-next", "n_clicks"),
+        State(f"{prefix}-page", "data"),
+    )
+    def update_records(*args: Any) -> tuple[Any, str, bool, bool, int]:
+        values, page = args[:n_inputs], int(args[-1] or 0)
+        trigger = ctx.triggered_id
+        page = (
+            page - 1
+            if trigger == f"{prefix}-prev"
+            else page + 1
+            if trigger == f"{prefix}-next"
+            else 0
+        )
+        return components.records_page(fetch(*values), columns, page, caption(*values))
+
+    @callback(
+        Output(f"{prefix}-download", "data"),
+        Input(f"{prefix}-csv", "n_clicks"),
+        *[State(i.component_id, i.component_property) for i in inputs],
+        prevent_initial_call=True,
+    )
+    def update_records_download(_clicks: int, *values: Any) -> dict[str, Any]:
+        text = exports.records_csv(fetch(*values), columns)
+        return {
+            "content": text,
+            "filename": figures.safe_name(file_name(*values)) + ".csv",
+            "type": "text/csv",
+        }

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import dash
-from dash import Input, Output, dcc, html
+import dash_bootstrap_components as dbc
+from dash import Input, Output, html
 
 from dashboard import components, data, figures, pagekit
 from queries.kpis import Filters
@@ -83,11 +84,10 @@ def layout(**params: str | None) -> Any:
                     html.Label(
                         "Measure", htmlFor=BY_CHAIR_MEASURE, className="form-label fw-semibold"
                     ),
-                    dcc.Dropdown(
-                        id=BY_CHAIR_MEASURE,
-                        clearable=False,
-                        value="icpc_within_15_working_days",
-                        options=[{"label": v[0], "value": k} for k, v in MEASURES.items()],
+                    components.select(
+                        BY_CHAIR_MEASURE,
+                        [{"label": v[0], "value": k} for k, v in MEASURES.items()],
+                        "icpc_within_15_working_days",
                     ),
                 ],
                 style={"maxWidth": "520px"},
@@ -97,30 +97,28 @@ def layout(**params: str | None) -> Any:
             html.Div(
                 [
                     html.Label("Conferences", htmlFor=KIND, className="form-label fw-semibold"),
-                    dcc.Dropdown(
-                        id=KIND,
-                        clearable=False,
-                        value="",
-                        options=[
+                    components.select(
+                        KIND,
+                        [
                             {"label": "ICPCs and review conferences", "value": ""},
                             {"label": "ICPCs", "value": "ICPC"},
                             {"label": "Review conferences", "value": "RCPC"},
                         ],
+                        "",
                     ),
                 ],
                 style={"maxWidth": "360px"},
             ),
-            dcc.Checklist(
+            dbc.Checklist(
                 id=LATE_ONLY,
-                options=[{"label": " Late only", "value": "late"}],
+                options=[{"label": "Late only", "value": "late"}],
                 value=[],
-                inputClassName="form-check-input me-1",
-                labelClassName="form-check-label",
+                switch=True,
             ),
             html.P(
                 "Late first. Children are shown by id only.", className="small text-body-secondary"
             ),
-            components.records_table(RECORDS, RECORD_COLUMNS),
+            components.records_block(RECORDS, "conferences"),
             pagekit.url_stores(URL, CONTROLS),
         ]
     )
@@ -216,19 +214,32 @@ def update_by_chair(fy: str, team: str, measure: str) -> Any:
     )
 
 
-@dash.callback(
-    Output(RECORDS, "data"),
-    Input(FY, "value"),
-    Input(TEAM, "value"),
-    Input(STAFF, "value"),
-    Input(KIND, "value"),
-    Input(LATE_ONLY, "value"),
-)
-def update_records(
-    fy: str, team: str, staff: str, kind: str, late: list[str]
-) -> list[dict[str, Any]]:
+def _records(fy: str, team: str, staff: str, kind: str, late: list[str]) -> Any:
     start, end = fy_bounds(parse_fy(fy))
-    df = data.conference_records(
+    return data.conference_records(
         start, end, Filters(team or None, staff or None), kind or None, bool(late)
     )
-    return components.records_rows(df)
+
+
+_KIND_WORDS = {"": "ICPCs and review conferences", "ICPC": "ICPCs", "RCPC": "Review conferences"}
+
+pagekit.register_records(
+    RECORDS,
+    [
+        Input(FY, "value"),
+        Input(TEAM, "value"),
+        Input(STAFF, "value"),
+        Input(KIND, "value"),
+        Input(LATE_ONLY, "value"),
+    ],
+    _records,
+    RECORD_COLUMNS,
+    lambda fy, team, staff, kind, late: (
+        f"{_KIND_WORDS.get(kind or '', 'Conferences')} held in {fy.replace('-', '/')}, "
+        f"{pagekit.who(team, staff)}" + (", late only" if late else "") + ": late first"
+    ),
+    lambda fy, team, staff, kind, late: (
+        f"cp_conferences_{fy}_{kind or 'all'}_"
+        f"{pagekit.who(team, staff)}" + ("_late" if late else "")
+    ),
+)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import dash
-from dash import Input, Output, dcc, html
+import dash_bootstrap_components as dbc
+from dash import Input, Output, html
 
 from dashboard import components, data, figures, pagekit
 from queries.kpis import Filters
@@ -62,18 +63,17 @@ def layout(**params: str | None) -> Any:
             html.H2("By IRO"),
             components.chart(BY_IRO, name="cla_reviews_on_time_by_iro"),
             html.H2("The reviews behind the figures", id="records"),
-            dcc.Checklist(
+            dbc.Checklist(
                 id=LATE_ONLY,
-                options=[{"label": " Late reviews only", "value": "late"}],
+                options=[{"label": "Late reviews only", "value": "late"}],
                 value=[],
-                inputClassName="form-check-input me-1",
-                labelClassName="form-check-label",
+                switch=True,
             ),
             html.P(
                 "Late reviews first. Children are shown by id only.",
                 className="small text-body-secondary",
             ),
-            components.records_table(RECORDS, RECORD_COLUMNS),
+            components.records_block(RECORDS, "reviews"),
             pagekit.url_stores(URL, CONTROLS),
         ]
     )
@@ -135,14 +135,22 @@ def update_by_iro(fy: str, team: str) -> Any:
     )
 
 
-@dash.callback(
-    Output(RECORDS, "data"),
-    Input(FY, "value"),
-    Input(TEAM, "value"),
-    Input(STAFF, "value"),
-    Input(LATE_ONLY, "value"),
-)
-def update_records(fy: str, team: str, staff: str, late: list[str]) -> list[dict[str, Any]]:
+def _records(fy: str, team: str, staff: str, late: list[str]) -> Any:
     start, end = fy_bounds(parse_fy(fy))
-    df = data.review_records(start, end, Filters(team or None, staff or None), bool(late))
-    return components.records_rows(df)
+    return data.review_records(start, end, Filters(team or None, staff or None), bool(late))
+
+
+pagekit.register_records(
+    RECORDS,
+    [Input(FY, "value"), Input(TEAM, "value"), Input(STAFF, "value"), Input(LATE_ONLY, "value")],
+    _records,
+    RECORD_COLUMNS,
+    lambda fy, team, staff, late: (
+        f"CLA reviews held in {fy.replace('-', '/')}, {pagekit.who(team, staff)}"
+        + (", late only" if late else "")
+        + ": late first"
+    ),
+    lambda fy, team, staff, late: (
+        f"cla_reviews_{fy}_{pagekit.who(team, staff)}" + ("_late" if late else "")
+    ),
+)

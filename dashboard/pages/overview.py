@@ -18,7 +18,8 @@ from queries.targets import Target, rag
 dash.register_page(__name__, path="/", name="Overview", title="Overview · SQA Dashboard")
 
 PERIOD = "ov-period"
-RANGE = "ov-range"
+DATE_FROM = "ov-from"
+DATE_TO = "ov-to"
 TEAM = "ov-team"
 STAFF = "ov-staff"
 TABLE = "ov-kpi-table"
@@ -26,8 +27,8 @@ CAPTION = "ov-caption"
 URL = "ov-url"
 CONTROLS = {
     "period": PERIOD,
-    "from": f"{RANGE}.start_date",
-    "to": f"{RANGE}.end_date",
+    "from": DATE_FROM,
+    "to": DATE_TO,
     "team": TEAM,
     "staff": STAFF,
 }
@@ -57,7 +58,7 @@ def layout(**params: str | None) -> Any:
                 className="text-body-secondary",
             ),
             components.notices(ctx.view.notices),
-            components.period_controls(PERIOD, RANGE, ctx.view),
+            components.period_controls(PERIOD, DATE_FROM, DATE_TO, ctx.view),
             components.filter_bar(
                 {"team": TEAM, "staff": STAFF},
                 ctx.view,
@@ -75,11 +76,11 @@ def layout(**params: str | None) -> Any:
 
 @dash.callback(
     Output(PERIOD, "value"),
-    Output(RANGE, "start_date"),
-    Output(RANGE, "end_date"),
+    Output(DATE_FROM, "value"),
+    Output(DATE_TO, "value"),
     Input(PERIOD, "value"),
-    Input(RANGE, "start_date"),
-    Input(RANGE, "end_date"),
+    Input(DATE_FROM, "value"),
+    Input(DATE_TO, "value"),
     prevent_initial_call=True,
 )
 def update_period(period: str, start: str | None, end: str | None) -> tuple[Any, Any, Any]:
@@ -99,8 +100,8 @@ def update_period(period: str, start: str | None, end: str | None) -> tuple[Any,
 @dash.callback(
     Output(TABLE, "children"),
     Output(CAPTION, "children"),
-    Input(RANGE, "start_date"),
-    Input(RANGE, "end_date"),
+    Input(DATE_FROM, "value"),
+    Input(DATE_TO, "value"),
     Input(TEAM, "value"),
     Input(STAFF, "value"),
 )

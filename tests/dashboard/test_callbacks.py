@@ -7,8 +7,10 @@ R1 on time (I1, North, PN1), R2 late (I2, South, PN7), R3 on time (I3, North, PN
 from __future__ import annotations
 
 import dash
+import pandas as pd
 from dash import html
 
+from dashboard import components, exports
 from tests.dashboard.walk import texts
 
 
@@ -58,22 +60,60 @@ def test_cla_chart_month_table_and_records(app: dash.Dash) -> None:
     )
     table = texts(cla_reviews.update_month_table("2020-21", "2019-20", "", ""))
     assert table[table.index("2020/21") :][:6] == ["2020/21", "–", "50%", "–", "–", "100%"]
-    rows = cla_reviews.update_records("2020-21", "", "", [])
-    assert [(r["child_id"], r["status"], r["days_late"]) for r in rows] == [
-        ("C2", "Late", 1),
-        ("C1", "On time", 0),
-        ("C1", "On time", 0),
+    records = cla_reviews._records("2020-21", "", "", [])
+    table, status, no_prev, no_next, page = components.records_page(
+        records, cla_reviews.RECORD_COLUMNS, 0, "caption"
+    )
+    cells = texts(table)
+    # Late first: C2 (1 day late) heads the table; the two on-time C1 reviews follow.
+    assert cells[cells.index("Team") + 1 :][:9] == [
+        "C2",
+        "2020-04-24",
+        "1",
+        "2020-05-26",
+        "2020-05-27",
+        "1",
+        "Late",
+        "Iro Two",
+        "South",
     ]
-    assert "review_id" in rows[0] and "iro_name" in rows[0]
-    late = cla_reviews.update_records("2020-21", "", "", ["late"])
-    assert [r["child_id"] for r in late] == ["C2"]
+    assert (status, no_prev, no_next, page) == ("Records 1–3 of 3 · page 1 of 1", True, True, 0)
+    late = cla_reviews._records("2020-21", "", "", ["late"])
+    assert late["child_id"].tolist() == ["C2"]
+
+
+def test_records_page_clamps_and_pages(app: dash.Dash) -> None:
+    from dashboard.pages import cla_reviews
+
+    records = pd.concat([cla_reviews._records("2020-21", "", "", [])] * 6)  # 18 rows
+    _, status, no_prev, no_next, page = components.records_page(
+        records, cla_reviews.RECORD_COLUMNS, 5, "caption"
+    )
+    assert (status, no_prev, no_next, page) == ("Records 16–18 of 18 · page 2 of 2", False, True, 1)
 
 
 def test_records_never_carry_child_names(app: dash.Dash) -> None:
     from dashboard.pages import cla_reviews
 
-    rows = cla_reviews.update_records("2020-21", "", "", [])
-    assert not any("name" in k and k != "iro_name" for k in rows[0])
+    records = cla_reviews._records("2020-21", "", "", [])
+    assert not [c for c in records.columns if "name" in c and c != "iro_name"]
+
+
+def test_csv_export_neutralises_formulas() -> None:
+    df = pd.DataFrame(
+        {
+            "child_id": ['=HYPERLINK("http://x")', "C1", "@SUM(A1)", "-2+3"],
+            "days_late": [1, 2, 3, 4],
+        }
+    )
+    text = exports.records_csv(df, [("child_id", "Child id"), ("days_late", "Days late")])
+    assert text.splitlines() == [
+        "Child id,Days late",
+        '"\'=HYPERLINK(""http://x"")",1',
+        "C1,2",
+        "'@SUM(A1),3",
+        "'-2+3,4",
+    ]
 
 
 def test_iro_page_shows_person_team_and_service(app: dash.Dash) -> None:

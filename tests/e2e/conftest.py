@@ -1,0 +1,134 @@
+"""The real app, served by gunicorn over a real demo database, driven by headless Chromium.
+
+Chromium is Debian's (``/usr/bin/chromium``), started with the flags this closed network
+needs; Playwright drives it through ``executable_path`` and downloads nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+
+from queries import demo, loader
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO_END = dt.date(2021, 6, 30)  # fixed, so the figures are the same on every run
+CHROMIUM = os.environ.get("SQA_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("e2e")
+    demo.write_demo_extract(tmp / "extract", end=DEMO_END, scale=0.5)
+    db = tmp / "sqa.duckdb"
+    loader.load_extract(tmp / "extract", db, as_of=demo.extract_time(DEMO_END))
+    return db
+
+
+@pytest.fixture(scope="session")
+def server(demo_db: Path) -> Iterator[str]:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "SQA_DB": str(demo_db),
+        "SQA_AUTO_DEMO": "0",
+        "SQA_CACHE_TYPE": "SimpleCache",
+    }
+    log = (demo_db.parent / "gunicorn.log").open("w")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            "2",
+            "--timeout",
+            "120",
+            "app:server",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/", timeout=5) as resp:
+                if resp.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError(f"gunicorn did not start: see {log.name}")
+        time.sleep(0.5)
+    yield base
+    proc.terminate()
+    proc.wait(timeout=20)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Browser, server: str) -> Iterator[Page]:
+    """A fresh page; the test fails on any browser console error or uncaught exception."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    pg = context.new_page()
+    errors: list[str] = []
+
+    def on_console(msg: ConsoleMessage) -> None:
+        if msg.type == "error":
+            errors.append(f"console: {msg.text}")
+
+    pg.on("console", on_console)
+    pg.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
+    # Nothing may be fetched from outside the app: every asset is served locally.
+    pg.on(
+        "request",
+        lambda req: (
+            errors.append(f"external request: {req.url}")
+            if not req.url.startswith((server, "data:", "blob:"))
+            else None
+        ),
+    )
+    yield pg
+    context.close()
+    assert errors == []

@@ -1,0 +1,179 @@
+"""End to end: the served app in headless Chromium, checked against `sqa` itself."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from playwright.sync_api import Page, expect
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+pytestmark = pytest.mark.e2e
+
+# Each page and something that only appears once its callbacks have drawn it.
+PAGES = {
+    "/": "#ov-row-cla_reviews_on_time",
+    "/cla-reviews": "#cla-chart .main-svg",
+    "/participation": "#par-mix .main-svg",
+    "/child-protection": "#cp-by-chair .main-svg",
+    "/iro": "text=IROs and child protection chairs",
+    "/iro/S0001": "#iro-chart .main-svg",
+    "/definitions": "#cla_reviews_on_time",
+}
+
+
+def sqa(*args: str, db: Path) -> dict:  # type: ignore[type-arg]
+    out = subprocess.run(
+        [sys.executable, "-m", "queries.cli", *args, "--db", str(db)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result: dict = json.loads(out.stdout)  # type: ignore[type-arg]
+    return result
+
+
+def choose(page: Page, select_id: str, option: str) -> None:
+    """Pick an option as a person would: by its label, through the labelled <select>."""
+    page.select_option(f"#{select_id}", label=option)
+
+
+def pct1(rate: float | None) -> str:
+    return "–" if rate is None else f"{rate * 100:.1f}%"
+
+
+def pct0(rate: float | None) -> str:
+    return "–" if rate is None else f"{rate * 100:.0f}%"
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_every_page_opens_without_console_errors(page: Page, server: str, path: str) -> None:
+    page.goto(server + path, wait_until="networkidle")
+    expect(page.locator(PAGES[path]).first).to_be_visible(timeout=20_000)
+    expect(page.locator("#data-banner")).to_contain_text("Data extracted 01 Jul 2021 02:00 UTC")
+
+
+def test_overview_filter_gives_what_sqa_kpis_prints(page: Page, server: str, demo_db: Path) -> None:
+    page.goto(server + "/", wait_until="networkidle")
+    row = page.locator("#ov-row-cla_reviews_on_time td")
+    expect(row.first).to_be_visible(timeout=20_000)
+    # The default period is the last financial year before 1 Jul 2021: 2020-21.
+    every = sqa("kpis", "--from", "2020-04-01", "--to", "2021-03-31", db=demo_db)["kpis"]
+    k = every["cla_reviews_on_time"]
+    expect(row.nth(0)).to_have_text(f"{k['numerator']:,}")
+    expect(row.nth(2)).to_have_text(pct1(k["rate"]))
+
+    choose(page, "ov-team", "IRO Team South")
+    south = sqa(
+        "kpis", "--from", "2020-04-01", "--to", "2021-03-31", "--team", "IRO Team South", db=demo_db
+    )["kpis"]
+    assert south["cla_reviews_on_time"]["denominator"] < k["denominator"]
+    for key, kpi in south.items():
+        cells = page.locator(f"#ov-row-{key} td")
+        expect(cells.nth(0)).to_have_text(f"{kpi['numerator']:,}")
+        expect(cells.nth(1)).to_have_text(f"{kpi['denominator']:,}")
+        expect(cells.nth(2)).to_have_text(pct1(kpi["rate"]))
+    # The filter is in the address bar, so the view can be bookmarked.
+    assert parse_qs(urlparse(page.url).query)["team"] == ["IRO Team South"]
+
+
+def test_overview_preset_changes_the_period(page: Page, server: str, demo_db: Path) -> None:
+    page.goto(server + "/", wait_until="networkidle")
+    page.get_by_label("Last quarter").check()
+    # As of 1 Jul 2021 the last complete quarter is April to June 2021.
+    expect(page.locator("#ov-caption")).to_contain_text("01 Apr 2021 to 30 Jun 2021")
+    q = sqa("kpis", "--from", "2021-04-01", "--to", "2021-06-30", db=demo_db)["kpis"]
+    expect(page.locator("#ov-row-icpc_within_15_working_days td").nth(1)).to_have_text(
+        f"{q['icpc_within_15_working_days']['denominator']:,}"
+    )
+
+
+def test_cla_month_table_gives_what_sqa_series_prints(
+    page: Page, server: str, demo_db: Path
+) -> None:
+    page.goto(server + "/cla-reviews?fy=2020-21&cmp=2019-20", wait_until="networkidle")
+    table = page.locator("#cla_reviews_on_time-month-table")
+    expect(table).to_be_visible(timeout=20_000)
+
+    def check(extra: list[str]) -> None:
+        series = sqa(
+            "series", "--measure", "cla_reviews_on_time", "--fy", "2020-21", *extra, db=demo_db
+        )
+        expected = ["2020/21", *[pct0(m["rate"]) for m in series["months"]]]
+        expect(table.locator("tbody tr").nth(1).locator("th, td")).to_have_text(expected)
+
+    check([])
+    choose(page, "cla-staff", "Alex Archer (IRO Team North)")
+    check(["--staff", "S0001"])
+    assert parse_qs(urlparse(page.url).query)["staff"] == ["S0001"]
+
+
+def test_drilldown_lists_the_records_behind_the_number(
+    page: Page, server: str, demo_db: Path
+) -> None:
+    page.goto(server + "/cla-reviews?fy=2020-21", wait_until="networkidle")
+    k = sqa("kpis", "--from", "2020-04-01", "--to", "2021-03-31", db=demo_db)["kpis"][
+        "cla_reviews_on_time"
+    ]
+    status = page.locator("#cla-records-status")
+    n = k["denominator"]
+    expect(status).to_have_text(
+        f"Records 1–15 of {n:,} · page 1 of {math.ceil(n / 15)}", timeout=20_000
+    )
+    first = page.locator("#cla-records-table tbody tr").first
+    expect(first.locator("td").nth(6)).to_have_text("Late")
+    page.get_by_role("button", name="Next page of reviews").click()
+    expect(status).to_contain_text(f"Records 16–30 of {n:,} · page 2")
+    page.get_by_label("Late reviews only").check()
+    late = k["denominator"] - k["numerator"]
+    expect(status).to_have_text(f"Records 1–15 of {late:,} · page 1 of {math.ceil(late / 15)}")
+    statuses = page.locator("#cla-records-table tbody tr td:nth-child(7)").all_inner_texts()
+    assert statuses and set(statuses) == {"Late"}
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download CSV of all reviews").click()
+    assert download.value.suggested_filename == "cla_reviews_2020-21_All_teams_late.csv"
+    lines = Path(download.value.path()).read_text().splitlines()
+    assert lines[0] == (
+        "Child id,Period of care began,Review no.,Due,Held,Days late,Status,IRO,Team"
+    )
+    assert len(lines) == late + 1
+
+
+def test_a_bookmarked_view_opens_as_it_was_saved(page: Page, server: str) -> None:
+    page.goto(
+        server + "/participation?fy=2020-21&cmp=2019-20&team=IRO+Team+North",
+        wait_until="networkidle",
+    )
+    expect(page.locator("#par-team")).to_have_value("IRO Team North")
+    expect(page.locator("#par-participation-chart .gtitle").first).to_contain_text(
+        "2020/21 vs 2019/20", timeout=20_000
+    )
+    expect(page.locator("#par-participation-chart")).to_contain_text("IRO Team North")
+
+
+def test_a_bad_bookmark_says_what_it_ignored(page: Page, server: str) -> None:
+    page.goto(server + "/cla-reviews?fy=1990-91&team=Nowhere", wait_until="networkidle")
+    expect(
+        page.get_by_role("status").filter(has_text="There is no team called 'Nowhere'")
+    ).to_be_visible()
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_axe_finds_nothing_serious(page: Page, server: str, path: str) -> None:
+    page.goto(server + path, wait_until="networkidle")
+    expect(page.locator(PAGES[path]).first).to_be_visible(timeout=20_000)
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("""async () => {
+        const r = await axe.run(document, {resultTypes: ['violations']});
+        return r.violations.filter(v => ['serious', 'critical'].includes(v.impact))
+            .map(v => v.id + ': ' + v.help + ' -> ' +
+                 v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '));
+    }""")
+    assert result == []
