@@ -9,7 +9,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       var params = new URLSearchParams();
       names.forEach(function (name, i) {
         var v = args[i];
-        if (v !== null && v !== undefined && v !== "") { params.set(name, v); }
+        if (v !== null && v !== undefined && v !== "" && v !== "__all__") { params.set(name, v); }
       });
       var qs = params.toString();
       var url = window.location.pathname + (qs ? "?" + qs : "") + window.location.hash;

@@ -15,7 +15,7 @@ import pandas as pd
 from dash import dcc, html
 
 from dashboard import figures
-from dashboard.view import CUSTOM, View
+from dashboard.view import CUSTOM, EVERYONE, View
 from queries.periods import PRESETS, fy_label
 from queries.records import LoadInfo
 
@@ -33,11 +33,11 @@ def year_options(years: Sequence[int]) -> list[dict[str, Any]]:
 
 
 def team_options(teams: Sequence[str]) -> list[dict[str, Any]]:
-    return [{"label": "All teams", "value": ""}] + [{"label": t, "value": t} for t in teams]
+    return [{"label": "All teams", "value": EVERYONE}] + [{"label": t, "value": t} for t in teams]
 
 
 def staff_options(staff: pd.DataFrame, everyone: str = "Everyone") -> list[dict[str, Any]]:
-    opts = [{"label": everyone, "value": ""}]
+    opts = [{"label": everyone, "value": EVERYONE}]
     for sid, name, team in zip(staff["staff_id"], staff["staff_name"], staff["team"], strict=True):
         opts.append({"label": f"{name} ({team})", "value": sid})
     return opts
@@ -64,9 +64,9 @@ def filter_bar(
     if "cmp" in ids:
         control = select(ids["cmp"], year_options(years), fy_label(view.cmp))
         cols.append(labelled("Compare with", control, ids["cmp"], 2))
-    control = select(ids["team"], team_options(teams), view.team or "")
+    control = select(ids["team"], team_options(teams), view.team or EVERYONE)
     cols.append(labelled("Team", control, ids["team"], 3))
-    control = select(ids["staff"], staff_options(staff), view.staff or "")
+    control = select(ids["staff"], staff_options(staff), view.staff or EVERYONE)
     cols.append(labelled(person, control, ids["staff"], 4))
     return dbc.Row(cols, className="filter-bar g-3 align-items-end")
 

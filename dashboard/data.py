@@ -145,3 +145,23 @@ def conference_records(
 
 def targets() -> dict[str, Target]:
     return load_targets(settings().targets_file)
+
+
+def cached_view(func: Callable[..., R]) -> Callable[..., R]:
+    """Cache what a callback returns (a built figure or table), keyed by load and inputs.
+
+    Building a Plotly figure costs more than the query behind it, so a repeated view is
+    served whole from the cache. The key holds the load id, so a new load is a miss.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: Any) -> R:
+        key = f"sqa:view:{func.__module__}.{func.__name__}:{current_load_id()}:{args!r}"
+        hit = cache.get(key)
+        if hit is not None:
+            return hit  # type: ignore[no-any-return]
+        value = func(*args)
+        cache.set(key, value)
+        return value
+
+    return wrapper

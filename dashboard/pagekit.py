@@ -21,7 +21,7 @@ from dash import (
 )
 
 from dashboard import components, data, exports, figures
-from dashboard.view import View, resolve
+from dashboard.view import View, chosen, resolve
 from queries.kpis import Filters
 from queries.periods import parse_fy
 from queries.records import LoadInfo
@@ -93,9 +93,10 @@ def now() -> dt.datetime:
 
 def who(team: str | None, staff: str | None) -> str:
     """The filter context in words: a person's name, a team, or 'All teams'."""
-    if staff:
-        return str(data.staff().set_index("staff_id")["staff_name"].get(staff, staff))
-    return team or "All teams"
+    person, group = chosen(staff), chosen(team)
+    if person:
+        return str(data.staff().set_index("staff_id")["staff_name"].get(person, person))
+    return group or "All teams"
 
 
 def yoy_chart(
@@ -103,7 +104,7 @@ def yoy_chart(
 ) -> tuple[Any, Any]:
     """(figure, config) of one KPI month by month, the chosen year against another."""
     first, last, sel, other = fy_run(fy, cmp)
-    series = data.monthly_series(measure, first, last, Filters(team or None, staff or None))
+    series = data.monthly_series(measure, first, last, Filters(chosen(team), chosen(staff)))
     context = who(team, staff)
     fig = figures.yoy_rate_chart(
         {k.replace("-", "/"): series[k] for k in (other, sel)},
@@ -122,7 +123,7 @@ def yoy_month_table(
 ) -> Any:
     """The annual report's month-by-month table for one KPI, two years."""
     first, last, sel, other = fy_run(fy, cmp)
-    series = data.monthly_series(measure, first, last, Filters(team or None, staff or None))
+    series = data.monthly_series(measure, first, last, Filters(chosen(team), chosen(staff)))
     return components.frame_table(
         figures.month_table({k: series[k] for k in (other, sel)}),
         f"{title}, by month",
@@ -145,6 +146,12 @@ def register_records(
     """
     n_inputs = len(inputs)
 
+    def records_view(page: int, *values: Any) -> tuple[Any, str, bool, bool, int]:
+        return components.records_page(fetch(*values), columns, page, caption(*values))
+
+    records_view.__name__ = f"records_view_{prefix}"  # one cache key space per grid
+    cached_records_view = data.cached_view(records_view)
+
     @callback(
         Output(f"{prefix}-table", "children"),
         Output(f"{prefix}-status", "children"),
@@ -166,7 +173,7 @@ def register_records(
             if trigger == f"{prefix}-next"
             else 0
         )
-        return components.records_page(fetch(*values), columns, page, caption(*values))
+        return cached_records_view(page, *values)
 
     @callback(
         Output(f"{prefix}-download", "data"),

@@ -16,6 +16,12 @@ from queries.kpis import Filters
 from queries.periods import PRESETS, fy_label, fy_of, parse_date, parse_fy, preset_range
 
 CUSTOM = "custom"
+EVERYONE = "__all__"  # the option value of "All teams" / "Everyone" (never in the URL)
+
+
+def chosen(value: str | None) -> str | None:
+    """A select's value as a filter: None for 'all' (the sentinel or blank)."""
+    return None if value in (None, "", EVERYONE) else value
 
 
 @dataclass(frozen=True)

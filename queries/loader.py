@@ -535,7 +535,7 @@ def _build(
     store.mkdir(parents=True, exist_ok=True)
     for stale in store.glob(".building-*"):  # left by a load that was killed
         stale.unlink()
-    stamp_name = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    stamp_name = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")  # sorts in load order
     final = store / f"{stamp_name}-{report.load_id}.duckdb"
     tmp = store / f".building-{final.name}"
     try:

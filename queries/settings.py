@@ -32,7 +32,7 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec(
         "SQA_DB",
         str(PROJECT_ROOT / "data" / "sqa.duckdb"),
-        "Path of the DuckDB file the dashboard reads and `sqa load` replaces.",
+        "The serving database: a link to the current load's DuckDB file in <SQA_DB>.loads/.",
     ),
     SettingSpec(
         "SQA_DEMO_EXTRACT",
@@ -57,7 +57,7 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec(
         "SQA_CACHE_TYPE",
         "SimpleCache",
-        "flask-caching backend: SimpleCache, FileSystemCache or RedisCache.",
+        "flask-caching backend: SimpleCache, FileSystemCache, RedisCache, or NullCache (off).",
     ),
     SettingSpec(
         "SQA_CACHE_DIR", str(PROJECT_ROOT / "data" / "cache"), "Folder for FileSystemCache."
@@ -70,7 +70,7 @@ SPECS: tuple[SettingSpec, ...] = (
     ),
 )
 
-CACHE_TYPES = ("SimpleCache", "FileSystemCache", "RedisCache")
+CACHE_TYPES = ("SimpleCache", "FileSystemCache", "RedisCache", "NullCache")
 
 
 def _parse_dates(name: str, raw: str) -> tuple[dt.date, ...]:

@@ -38,7 +38,7 @@ def main() -> int:
     errors: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        page = browser.new_page(viewport={"width": 1440, "height": 1000}, locale="en-GB")
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         for name, path in PAGES.items():
             page.goto(base + path, wait_until="networkidle")

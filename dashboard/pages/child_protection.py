@@ -9,6 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, html
 
 from dashboard import components, data, figures, pagekit
+from dashboard.view import chosen
 from queries.kpis import Filters
 from queries.periods import fy_bounds, parse_fy
 
@@ -141,6 +142,7 @@ def _month_table(measure: str, fy: str, cmp: str, team: str, staff: str) -> Any:
     Input(TEAM, "value"),
     Input(STAFF, "value"),
 )
+@data.cached_view
 def update_icpc_chart(fy: str, cmp: str, team: str, staff: str) -> tuple[Any, Any]:
     return _series_chart("icpc_within_15_working_days", fy, cmp, team, staff)
 
@@ -153,6 +155,7 @@ def update_icpc_chart(fy: str, cmp: str, team: str, staff: str) -> tuple[Any, An
     Input(TEAM, "value"),
     Input(STAFF, "value"),
 )
+@data.cached_view
 def update_rcpc_chart(fy: str, cmp: str, team: str, staff: str) -> tuple[Any, Any]:
     return _series_chart("rcpc_on_time", fy, cmp, team, staff)
 
@@ -164,6 +167,7 @@ def update_rcpc_chart(fy: str, cmp: str, team: str, staff: str) -> tuple[Any, An
     Input(TEAM, "value"),
     Input(STAFF, "value"),
 )
+@data.cached_view
 def update_icpc_table(fy: str, cmp: str, team: str, staff: str) -> Any:
     return _month_table("icpc_within_15_working_days", fy, cmp, team, staff)
 
@@ -175,6 +179,7 @@ def update_icpc_table(fy: str, cmp: str, team: str, staff: str) -> Any:
     Input(TEAM, "value"),
     Input(STAFF, "value"),
 )
+@data.cached_view
 def update_rcpc_table(fy: str, cmp: str, team: str, staff: str) -> Any:
     return _month_table("rcpc_on_time", fy, cmp, team, staff)
 
@@ -182,9 +187,10 @@ def update_rcpc_table(fy: str, cmp: str, team: str, staff: str) -> Any:
 @dash.callback(
     Output(VOLUMES, "figure"), Input(FY, "value"), Input(TEAM, "value"), Input(STAFF, "value")
 )
+@data.cached_view
 def update_volumes(fy: str, team: str, staff: str) -> Any:
     year = parse_fy(fy)
-    filters = Filters(team or None, staff or None)
+    filters = Filters(chosen(team), chosen(staff))
     series = {
         "ICPCs": data.monthly_series("icpc_within_15_working_days", year, year, filters),
         "Review conferences": data.monthly_series("rcpc_on_time", year, year, filters),
@@ -200,14 +206,15 @@ def update_volumes(fy: str, team: str, staff: str) -> Any:
     Input(TEAM, "value"),
     Input(BY_CHAIR_MEASURE, "value"),
 )
+@data.cached_view
 def update_by_chair(fy: str, team: str, measure: str) -> Any:
     start, end = fy_bounds(parse_fy(fy))
-    df = data.kpi_by_staff(measure, start, end, team or None)
+    df = data.kpi_by_staff(measure, start, end, chosen(team))
     title, unit = MEASURES[measure]
     return figures.staff_rate_chart(
         df,
         f"{title}, by chair, {fy.replace('-', '/')}",
-        team or "All teams",
+        chosen(team) or "All teams",
         data.load_info().extract_as_of,
         unit,
         data.targets()[measure].target,
@@ -217,7 +224,7 @@ def update_by_chair(fy: str, team: str, measure: str) -> Any:
 def _records(fy: str, team: str, staff: str, kind: str, late: list[str]) -> Any:
     start, end = fy_bounds(parse_fy(fy))
     return data.conference_records(
-        start, end, Filters(team or None, staff or None), kind or None, bool(late)
+        start, end, Filters(chosen(team), chosen(staff)), kind or None, bool(late)
     )
 
 

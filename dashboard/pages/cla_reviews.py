@@ -9,6 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, html
 
 from dashboard import components, data, figures, pagekit
+from dashboard.view import chosen
 from queries.kpis import Filters
 from queries.periods import fy_bounds, parse_fy
 
@@ -87,6 +88,7 @@ def layout(**params: str | None) -> Any:
     Input(TEAM, "value"),
     Input(STAFF, "value"),
 )
+@data.cached_view
 def update_chart(fy: str, cmp: str, team: str, staff: str) -> tuple[Any, Any]:
     return pagekit.yoy_chart(
         MEASURE, "CLA reviews held on time", "% of reviews held on time", fy, cmp, team, staff
@@ -100,6 +102,7 @@ def update_chart(fy: str, cmp: str, team: str, staff: str) -> tuple[Any, Any]:
     Input(TEAM, "value"),
     Input(STAFF, "value"),
 )
+@data.cached_view
 def update_month_table(fy: str, cmp: str, team: str, staff: str) -> Any:
     return pagekit.yoy_month_table(MEASURE, "Reviews held on time", fy, cmp, team, staff)
 
@@ -107,9 +110,10 @@ def update_month_table(fy: str, cmp: str, team: str, staff: str) -> Any:
 @dash.callback(
     Output(SUMMARY, "children"), Input(FY, "value"), Input(TEAM, "value"), Input(STAFF, "value")
 )
+@data.cached_view
 def update_summary(fy: str, team: str, staff: str) -> Any:
     year = parse_fy(fy)
-    series = data.monthly_series(MEASURE, year, year, Filters(team or None, staff or None))
+    series = data.monthly_series(MEASURE, year, year, Filters(chosen(team), chosen(staff)))
     return components.summary_cards(
         figures.year_summary(series[fy]),
         {
@@ -122,13 +126,14 @@ def update_summary(fy: str, team: str, staff: str) -> Any:
 
 
 @dash.callback(Output(BY_IRO, "figure"), Input(FY, "value"), Input(TEAM, "value"))
+@data.cached_view
 def update_by_iro(fy: str, team: str) -> Any:
     start, end = fy_bounds(parse_fy(fy))
-    df = data.kpi_by_staff(MEASURE, start, end, team or None)
+    df = data.kpi_by_staff(MEASURE, start, end, chosen(team))
     return figures.staff_rate_chart(
         df,
         f"CLA reviews held on time by IRO, {fy.replace('-', '/')}",
-        team or "All teams",
+        chosen(team) or "All teams",
         data.load_info().extract_as_of,
         "% of reviews held on time",
         data.targets()[MEASURE].target,
@@ -137,7 +142,7 @@ def update_by_iro(fy: str, team: str) -> Any:
 
 def _records(fy: str, team: str, staff: str, late: list[str]) -> Any:
     start, end = fy_bounds(parse_fy(fy))
-    return data.review_records(start, end, Filters(team or None, staff or None), bool(late))
+    return data.review_records(start, end, Filters(chosen(team), chosen(staff)), bool(late))
 
 
 pagekit.register_records(

@@ -10,7 +10,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, dcc, html
 
 from dashboard import components, data, figures, pagekit
-from dashboard.view import CUSTOM
+from dashboard.view import CUSTOM, chosen
 from queries.kpis import KPI_LABELS, Filters, Ratio
 from queries.periods import fy_label, fy_of, preset_range, same_period_last_year
 from queries.targets import Target, rag
@@ -105,6 +105,7 @@ def update_period(period: str, start: str | None, end: str | None) -> tuple[Any,
     Input(TEAM, "value"),
     Input(STAFF, "value"),
 )
+@data.cached_view
 def update_kpi_table(
     start: str | None, end: str | None, team: str | None, staff: str | None
 ) -> tuple[Any, str]:
@@ -113,12 +114,12 @@ def update_kpi_table(
     date_from, date_to = dt.date.fromisoformat(start[:10]), dt.date.fromisoformat(end[:10])
     if date_to < date_from:
         return components.notices(["The end date is before the start date."]), ""
-    filters = Filters(team or None, staff or None)
+    team, staff = chosen(team), chosen(staff)
+    filters = Filters(team, staff)
     now = data.kpi_range(date_from, date_to, filters)
     last_year = data.kpi_range(*same_period_last_year(date_from, date_to), filters)
-    who = staff and data.staff().set_index("staff_id")["staff_name"].get(staff, staff)
     caption = (
-        f"{date_from:%d %b %Y} to {date_to:%d %b %Y} · {who or team or 'All teams'} · "
+        f"{date_from:%d %b %Y} to {date_to:%d %b %Y} · {pagekit.who(team, staff)} · "
         f"{figures.as_of_note(data.load_info().extract_as_of)}"
     )
     return kpi_table(now, last_year, data.targets(), date_from, date_to, team, staff), caption

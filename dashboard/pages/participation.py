@@ -8,6 +8,7 @@ import dash
 from dash import Input, Output, html
 
 from dashboard import components, data, figures, pagekit
+from dashboard.view import chosen
 from queries.kpis import Filters
 from queries.periods import fy_bounds, parse_fy
 
@@ -81,6 +82,7 @@ def _month_table(measure: str, fy: str, cmp: str, team: str, staff: str) -> Any:
     Input(TEAM, "value"),
     Input(STAFF, "value"),
 )
+@data.cached_view
 def update_participation_chart(fy: str, cmp: str, team: str, staff: str) -> tuple[Any, Any]:
     return _series_chart("cla_participation", fy, cmp, team, staff)
 
@@ -93,6 +95,7 @@ def update_participation_chart(fy: str, cmp: str, team: str, staff: str) -> tupl
     Input(TEAM, "value"),
     Input(STAFF, "value"),
 )
+@data.cached_view
 def update_attendance_chart(fy: str, cmp: str, team: str, staff: str) -> tuple[Any, Any]:
     return _series_chart("cla_attendance", fy, cmp, team, staff)
 
@@ -104,6 +107,7 @@ def update_attendance_chart(fy: str, cmp: str, team: str, staff: str) -> tuple[A
     Input(TEAM, "value"),
     Input(STAFF, "value"),
 )
+@data.cached_view
 def update_participation_table(fy: str, cmp: str, team: str, staff: str) -> Any:
     return _month_table("cla_participation", fy, cmp, team, staff)
 
@@ -115,6 +119,7 @@ def update_participation_table(fy: str, cmp: str, team: str, staff: str) -> Any:
     Input(TEAM, "value"),
     Input(STAFF, "value"),
 )
+@data.cached_view
 def update_attendance_table(fy: str, cmp: str, team: str, staff: str) -> Any:
     return _month_table("cla_attendance", fy, cmp, team, staff)
 
@@ -122,9 +127,10 @@ def update_attendance_table(fy: str, cmp: str, team: str, staff: str) -> Any:
 @dash.callback(
     Output(MIX, "figure"), Input(FY, "value"), Input(TEAM, "value"), Input(STAFF, "value")
 )
+@data.cached_view
 def update_mix(fy: str, team: str, staff: str) -> Any:
     start, end = fy_bounds(parse_fy(fy))
-    df = data.participation_mix(start, end, Filters(team or None, staff or None))
+    df = data.participation_mix(start, end, Filters(chosen(team), chosen(staff)))
     return figures.participation_mix_chart(
         df, f"{fy.replace('-', '/')} · {pagekit.who(team, staff)}", data.load_info().extract_as_of
     )

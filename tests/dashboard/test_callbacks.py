@@ -6,12 +6,17 @@ R1 on time (I1, North, PN1), R2 late (I2, South, PN7), R3 on time (I3, North, PN
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import dash
 import pandas as pd
 from dash import html
 
 from dashboard import components, exports
+from queries.kpis import Filters
+from queries.loader import load_extract, point_at
 from tests.dashboard.walk import texts
+from tests.helpers import period, review
 
 
 def test_overview_kpi_table_for_the_year(app: dash.Dash) -> None:
@@ -139,3 +144,40 @@ def test_definitions_page_has_an_anchor_per_kpi(app: dash.Dash) -> None:
     page = definitions.layout()
     ids = [s.id for s in page.children if isinstance(s, html.Section)]
     assert set(KPIS) <= set(ids)
+
+
+def test_a_new_load_is_seen_at_once_and_nothing_stale_is_served(
+    app: dash.Dash, tmp_path: Path
+) -> None:
+    """The cache is keyed by load: reloading the serving database changes the answer."""
+    import datetime as dt
+
+    from dashboard import data
+    from tests.helpers import AS_OF, BASE, write_extract
+
+    db_path = data.settings().db_path
+    span = (dt.date(2020, 4, 1), dt.date(2021, 3, 31))
+    before = data.kpi_range(*span, Filters())["cla_reviews_on_time"]
+    assert (before.numerator, before.denominator) == (2, 3)
+    key = f"sqa:kpi_range:{data.current_load_id()}:{(*span, Filters())!r}"
+    assert data.cache.get(key) == data.kpi_range(*span, Filters())  # cached under this load
+
+    original = db_path.resolve()
+    bigger = write_extract(
+        tmp_path / "next",
+        {
+            "staff": [
+                {"staff_id": "I3", "staff_name": "Iro Three", "role": "IRO", "team": "North"}
+            ],
+            "cla_periods": [period("P1", "C1", "2020-04-02"), period("P2", "C2", "2020-04-24")],
+            "cla_reviews": [review("R1", "C1", "2020-05-04", "PN1", "I1")],
+        },
+    )
+    try:
+        load_extract(bigger, db_path, as_of=AS_OF)
+        after = data.kpi_range(*span, Filters())["cla_reviews_on_time"]
+        assert (after.numerator, after.denominator) == (1, 1)
+    finally:
+        point_at(db_path, original)  # put the session's database back for other tests
+    assert data.kpi_range(*span, Filters())["cla_reviews_on_time"] == before
+    assert BASE  # the helper's base rows were part of both loads

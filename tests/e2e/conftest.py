@@ -110,7 +110,9 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def page(browser: Browser, server: str) -> Iterator[Page]:
     """A fresh page; the test fails on any browser console error or uncaught exception."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    context = browser.new_context(
+        viewport={"width": 1400, "height": 1000}, locale="en-GB", accept_downloads=True
+    )
     pg = context.new_page()
     errors: list[str] = []
 

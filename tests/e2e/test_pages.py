@@ -177,3 +177,20 @@ def test_axe_finds_nothing_serious(page: Page, server: str, path: str) -> None:
                  v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '));
     }""")
     assert result == []
+
+
+def test_keyboard_alone_reaches_and_changes_the_filters(page: Page, server: str) -> None:
+    page.goto(server + "/cla-reviews?fy=2020-21", wait_until="networkidle")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to main content"
+    for _ in range(12):  # through the navigation to the first filter
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "cla-fy":
+            break
+    assert page.evaluate("document.activeElement.id") == "cla-fy"
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "cla-team"
+    page.keyboard.type("IRO Team S")  # type-ahead on the focused <select>
+    expect(page.locator("#cla-team")).to_have_value("IRO Team South")
+    expect(page.locator("#cla-chart")).to_contain_text("IRO Team South")
