@@ -133,7 +133,7 @@ def notices(messages: Sequence[str]) -> Any:
     )
 
 
-def chart(graph_id: str, fig: Any = None, name: str = "chart") -> html.Div:
+def chart(graph_id: str, fig: Any = None, name: str = "chart", config: Any = None) -> html.Div:
     """A graph with the toolbar's PNG export and a 'Download SVG' button beside it."""
     return html.Div(
         [
@@ -141,7 +141,7 @@ def chart(graph_id: str, fig: Any = None, name: str = "chart") -> html.Div:
                 dcc.Graph(
                     id=graph_id,
                     figure=fig or {},
-                    config=cast(Any, figures.export_config(name)),
+                    config=config or cast(Any, figures.export_config(name)),
                     className="sqa-graph",
                 )
             ),
@@ -180,14 +180,18 @@ def frame_table(df: pd.DataFrame, caption: str, table_id: str | None = None) -> 
 PAGE_SIZE = 15
 
 
-def records_block(prefix: str, what: str) -> html.Div:
+def records_block(
+    prefix: str, what: str, first: tuple[Any, str, bool, bool, int] | None = None
+) -> html.Div:
     """The drill-down: a plain table, labelled paging buttons and a CSV download.
 
-    Filled by the callbacks :func:`dashboard.pagekit.register_records` makes.
+    ``first`` is the first page, from the view :func:`dashboard.pagekit.register_records`
+    returns; its callbacks fill the rest.
     """
+    table, status, no_prev, no_next, page = first or (None, "", True, True, 0)
     return html.Div(
         [
-            html.Div(id=f"{prefix}-table"),
+            html.Div(table, id=f"{prefix}-table"),
             html.Div(
                 [
                     html.Button(
@@ -195,16 +199,16 @@ def records_block(prefix: str, what: str) -> html.Div:
                         id=f"{prefix}-prev",
                         n_clicks=0,
                         className="btn btn-outline-secondary btn-sm me-2",
-                        disabled=True,
+                        disabled=no_prev,
                         **_aria(label=f"Previous page of {what}"),
                     ),
-                    html.Span(id=f"{prefix}-status", className="me-2", role="status"),
+                    html.Span(status, id=f"{prefix}-status", className="me-2", role="status"),
                     html.Button(
                         "Next ›",
                         id=f"{prefix}-next",
                         n_clicks=0,
                         className="btn btn-outline-secondary btn-sm me-3",
-                        disabled=True,
+                        disabled=no_next,
                         **_aria(label=f"Next page of {what}"),
                     ),
                     html.Button(
@@ -218,7 +222,7 @@ def records_block(prefix: str, what: str) -> html.Div:
                 ],
                 className="d-flex align-items-center flex-wrap gap-1",
             ),
-            dcc.Store(id=f"{prefix}-page", data=0),
+            dcc.Store(id=f"{prefix}-page", data=page),
         ]
     )
 

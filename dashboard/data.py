@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
+import plotly.graph_objects as go
 from flask import Flask
 from flask_caching import Cache
 
@@ -147,7 +148,7 @@ def targets() -> dict[str, Target]:
     return load_targets(settings().targets_file)
 
 
-def cached_view(func: Callable[..., R]) -> Callable[..., R]:
+def cached_view(func: Callable[..., Any]) -> Callable[..., Any]:
     """Cache what a callback returns (a built figure or table), keyed by load and inputs.
 
     Building a Plotly figure costs more than the query behind it, so a repeated view is
@@ -155,13 +156,22 @@ def cached_view(func: Callable[..., R]) -> Callable[..., R]:
     """
 
     @functools.wraps(func)
-    def wrapper(*args: Any) -> R:
+    def wrapper(*args: Any) -> Any:
         key = f"sqa:view:{func.__module__}.{func.__name__}:{current_load_id()}:{args!r}"
         hit = cache.get(key)
         if hit is not None:
-            return hit  # type: ignore[no-any-return]
-        value = func(*args)
+            return hit
+        value = _plain(func(*args))
         cache.set(key, value)
         return value
 
     return wrapper
+
+
+def _plain(value: Any) -> Any:
+    """Figures as plain dicts: unpickling a go.Figure re-validates every property."""
+    if isinstance(value, go.Figure):
+        return value.to_plotly_json()
+    if isinstance(value, tuple):
+        return tuple(_plain(v) for v in value)
+    return value

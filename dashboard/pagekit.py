@@ -21,9 +21,9 @@ from dash import (
 )
 
 from dashboard import components, data, exports, figures
-from dashboard.view import View, chosen, resolve
+from dashboard.view import EVERYONE, View, chosen, resolve
 from queries.kpis import Filters
-from queries.periods import parse_fy
+from queries.periods import fy_label, parse_fy
 from queries.records import LoadInfo
 
 
@@ -138,11 +138,12 @@ def register_records(
     columns: Sequence[tuple[str, str]],
     caption: Callable[..., str],
     file_name: Callable[..., str],
-) -> None:
+) -> Callable[..., tuple[Any, str, bool, bool, int]]:
     """At import: the drill-down's two callbacks (a page of the table; the CSV download).
 
     ``fetch(*input_values)`` returns the records for the filters; ``caption`` and
     ``file_name`` take the same values. Changing a filter goes back to the first page.
+    Returns ``view(page, *input_values)``, which the layout calls for the first view.
     """
     n_inputs = len(inputs)
 
@@ -162,6 +163,7 @@ def register_records(
         Input(f"{prefix}-prev", "n_clicks"),
         Input(f"{prefix}-next", "n_clicks"),
         State(f"{prefix}-page", "data"),
+        prevent_initial_call=True,
     )
     def update_records(*args: Any) -> tuple[Any, str, bool, bool, int]:
         values, page = args[:n_inputs], int(args[-1] or 0)
@@ -188,3 +190,45 @@ def register_records(
             "filename": figures.safe_name(file_name(*values)) + ".csv",
             "type": "text/csv",
         }
+
+    return cached_records_view
+
+
+def register_yoy(
+    measure: str,
+    title: str,
+    unit: str,
+    chart_id: str,
+    table_id: str,
+    controls: Sequence[str],
+) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """At import: a KPI's year-on-year chart and month table, each cached per load.
+
+    ``controls`` are the ids of the financial year, comparison year, team and person
+    selects, in that order. Returns the two builders, which the page's layout calls for
+    the first view (the callbacks then run only when a filter changes).
+    """
+    inputs = [Input(cid, "value") for cid in controls]
+
+    def chart(fy: str, cmp: str, team: str, staff: str) -> tuple[Any, Any]:
+        return yoy_chart(measure, title, unit, fy, cmp, team, staff)
+
+    def table(fy: str, cmp: str, team: str, staff: str) -> Any:
+        return yoy_month_table(measure, title, fy, cmp, team, staff)
+
+    chart.__name__ = f"update_{chart_id.replace('-', '_')}"
+    table.__name__ = f"update_{table_id.replace('-', '_')}"
+    cached_chart, cached_table = data.cached_view(chart), data.cached_view(table)
+    callback(
+        Output(chart_id, "figure"),
+        Output(chart_id, "config"),
+        *inputs,
+        prevent_initial_call=True,
+    )(cached_chart)
+    callback(Output(table_id, "children"), *inputs, prevent_initial_call=True)(cached_table)
+    return cached_chart, cached_table
+
+
+def control_values(view: View) -> tuple[str, str, str, str]:
+    """What the financial year, comparison, team and person selects hold for ``view``."""
+    return (fy_label(view.fy), fy_label(view.cmp), view.team or EVERYONE, view.staff or EVERYONE)

@@ -9,7 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, html
 
 from dashboard import components, data, figures, pagekit
-from dashboard.view import chosen
+from dashboard.view import EVERYONE, chosen
 from queries.kpis import Filters
 from queries.periods import fy_bounds, parse_fy
 
@@ -61,6 +61,9 @@ pagekit.register_url_sync(URL, CONTROLS)
 
 def layout(**params: str | None) -> Any:
     ctx = pagekit.page_context(params, roles=CHAIR_ROLES)
+    fy, cmp, team, staff = values = pagekit.control_values(ctx.view)
+    icpc_fig, icpc_cfg = YOY["icpc_within_15_working_days"][0](*values)
+    rcpc_fig, rcpc_cfg = YOY["rcpc_on_time"][0](*values)
     return html.Div(
         [
             html.H1("Child protection conferences"),
@@ -74,11 +77,11 @@ def layout(**params: str | None) -> Any:
             components.filter_bar(
                 CONTROLS, ctx.view, ctx.years, ctx.teams, ctx.staff, person="Chair"
             ),
-            components.chart(ICPC_CHART, name="icpc_within_15_working_days"),
-            html.Div(id=ICPC_TABLE),
-            components.chart(RCPC_CHART, name="rcpc_on_time"),
-            html.Div(id=RCPC_TABLE),
-            components.chart(VOLUMES, name="conferences_held"),
+            components.chart(ICPC_CHART, icpc_fig, config=icpc_cfg),
+            html.Div(YOY["icpc_within_15_working_days"][1](*values), id=ICPC_TABLE),
+            components.chart(RCPC_CHART, rcpc_fig, config=rcpc_cfg),
+            html.Div(YOY["rcpc_on_time"][1](*values), id=RCPC_TABLE),
+            components.chart(VOLUMES, update_volumes(fy, team, staff), "conferences_held"),
             html.H2("By chair"),
             html.Div(
                 [
@@ -93,7 +96,9 @@ def layout(**params: str | None) -> Any:
                 ],
                 style={"maxWidth": "520px"},
             ),
-            components.chart(BY_CHAIR, name="cp_by_chair"),
+            components.chart(
+                BY_CHAIR, update_by_chair(fy, team, "icpc_within_15_working_days"), "cp_by_chair"
+            ),
             html.H2("The conferences behind the figures", id="records"),
             html.Div(
                 [
@@ -101,11 +106,11 @@ def layout(**params: str | None) -> Any:
                     components.select(
                         KIND,
                         [
-                            {"label": "ICPCs and review conferences", "value": ""},
+                            {"label": "ICPCs and review conferences", "value": EVERYONE},
                             {"label": "ICPCs", "value": "ICPC"},
                             {"label": "Review conferences", "value": "RCPC"},
                         ],
-                        "",
+                        EVERYONE,
                     ),
                 ],
                 style={"maxWidth": "360px"},
@@ -119,73 +124,34 @@ def layout(**params: str | None) -> Any:
             html.P(
                 "Late first. Children are shown by id only.", className="small text-body-secondary"
             ),
-            components.records_block(RECORDS, "conferences"),
+            components.records_block(
+                RECORDS, "conferences", RECORDS_VIEW(0, fy, team, staff, EVERYONE, [])
+            ),
             pagekit.url_stores(URL, CONTROLS),
         ]
     )
 
 
-def _series_chart(measure: str, fy: str, cmp: str, team: str, staff: str) -> tuple[Any, Any]:
-    title, unit = MEASURES[measure]
-    return pagekit.yoy_chart(measure, title, unit, fy, cmp, team, staff)
-
-
-def _month_table(measure: str, fy: str, cmp: str, team: str, staff: str) -> Any:
-    return pagekit.yoy_month_table(measure, MEASURES[measure][0], fy, cmp, team, staff)
+YOY = {
+    measure: pagekit.register_yoy(measure, title, unit, chart, table, (FY, CMP, TEAM, STAFF))
+    for measure, (title, unit), chart, table in (
+        (
+            "icpc_within_15_working_days",
+            MEASURES["icpc_within_15_working_days"],
+            ICPC_CHART,
+            ICPC_TABLE,
+        ),
+        ("rcpc_on_time", MEASURES["rcpc_on_time"], RCPC_CHART, RCPC_TABLE),
+    )
+}
 
 
 @dash.callback(
-    Output(ICPC_CHART, "figure"),
-    Output(ICPC_CHART, "config"),
+    Output(VOLUMES, "figure"),
     Input(FY, "value"),
-    Input(CMP, "value"),
     Input(TEAM, "value"),
     Input(STAFF, "value"),
-)
-@data.cached_view
-def update_icpc_chart(fy: str, cmp: str, team: str, staff: str) -> tuple[Any, Any]:
-    return _series_chart("icpc_within_15_working_days", fy, cmp, team, staff)
-
-
-@dash.callback(
-    Output(RCPC_CHART, "figure"),
-    Output(RCPC_CHART, "config"),
-    Input(FY, "value"),
-    Input(CMP, "value"),
-    Input(TEAM, "value"),
-    Input(STAFF, "value"),
-)
-@data.cached_view
-def update_rcpc_chart(fy: str, cmp: str, team: str, staff: str) -> tuple[Any, Any]:
-    return _series_chart("rcpc_on_time", fy, cmp, team, staff)
-
-
-@dash.callback(
-    Output(ICPC_TABLE, "children"),
-    Input(FY, "value"),
-    Input(CMP, "value"),
-    Input(TEAM, "value"),
-    Input(STAFF, "value"),
-)
-@data.cached_view
-def update_icpc_table(fy: str, cmp: str, team: str, staff: str) -> Any:
-    return _month_table("icpc_within_15_working_days", fy, cmp, team, staff)
-
-
-@dash.callback(
-    Output(RCPC_TABLE, "children"),
-    Input(FY, "value"),
-    Input(CMP, "value"),
-    Input(TEAM, "value"),
-    Input(STAFF, "value"),
-)
-@data.cached_view
-def update_rcpc_table(fy: str, cmp: str, team: str, staff: str) -> Any:
-    return _month_table("rcpc_on_time", fy, cmp, team, staff)
-
-
-@dash.callback(
-    Output(VOLUMES, "figure"), Input(FY, "value"), Input(TEAM, "value"), Input(STAFF, "value")
+    prevent_initial_call=True,
 )
 @data.cached_view
 def update_volumes(fy: str, team: str, staff: str) -> Any:
@@ -205,6 +171,7 @@ def update_volumes(fy: str, team: str, staff: str) -> Any:
     Input(FY, "value"),
     Input(TEAM, "value"),
     Input(BY_CHAIR_MEASURE, "value"),
+    prevent_initial_call=True,
 )
 @data.cached_view
 def update_by_chair(fy: str, team: str, measure: str) -> Any:
@@ -224,13 +191,13 @@ def update_by_chair(fy: str, team: str, measure: str) -> Any:
 def _records(fy: str, team: str, staff: str, kind: str, late: list[str]) -> Any:
     start, end = fy_bounds(parse_fy(fy))
     return data.conference_records(
-        start, end, Filters(chosen(team), chosen(staff)), kind or None, bool(late)
+        start, end, Filters(chosen(team), chosen(staff)), chosen(kind), bool(late)
     )
 
 
-_KIND_WORDS = {"": "ICPCs and review conferences", "ICPC": "ICPCs", "RCPC": "Review conferences"}
+_KIND_WORDS = {"ICPC": "ICPCs", "RCPC": "Review conferences"}
 
-pagekit.register_records(
+RECORDS_VIEW = pagekit.register_records(
     RECORDS,
     [
         Input(FY, "value"),
@@ -242,11 +209,11 @@ pagekit.register_records(
     _records,
     RECORD_COLUMNS,
     lambda fy, team, staff, kind, late: (
-        f"{_KIND_WORDS.get(kind or '', 'Conferences')} held in {fy.replace('-', '/')}, "
+        f"{_KIND_WORDS.get(kind, 'ICPCs and review conferences')} held in {fy.replace('-', '/')}, "
         f"{pagekit.who(team, staff)}" + (", late only" if late else "") + ": late first"
     ),
     lambda fy, team, staff, kind, late: (
-        f"cp_conferences_{fy}_{kind or 'all'}_"
+        f"cp_conferences_{fy}_{chosen(kind) or 'all'}_"
         f"{pagekit.who(team, staff)}" + ("_late" if late else "")
     ),
 )

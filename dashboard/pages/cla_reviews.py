@@ -48,6 +48,8 @@ pagekit.register_url_sync(URL, CONTROLS)
 def layout(**params: str | None) -> Any:
     ctx = pagekit.page_context(params)
     ids = {"fy": FY, "cmp": CMP, "team": TEAM, "staff": STAFF}
+    fy, cmp, team, staff = pagekit.control_values(ctx.view)
+    fig, config = YOY[0](fy, cmp, team, staff)
     return html.Div(
         [
             html.H1("CLA review timeliness"),
@@ -58,11 +60,11 @@ def layout(**params: str | None) -> Any:
             ),
             components.notices(ctx.view.notices),
             components.filter_bar(ids, ctx.view, ctx.years, ctx.teams, ctx.staff),
-            html.Div(id=SUMMARY),
-            components.chart(CHART, name="cla_reviews_on_time"),
-            html.Div(id=MONTHS),
+            html.Div(update_summary(fy, team, staff), id=SUMMARY),
+            components.chart(CHART, fig, config=config),
+            html.Div(YOY[1](fy, cmp, team, staff), id=MONTHS),
             html.H2("By IRO"),
-            components.chart(BY_IRO, name="cla_reviews_on_time_by_iro"),
+            components.chart(BY_IRO, update_by_iro(fy, team), "cla_reviews_on_time_by_iro"),
             html.H2("The reviews behind the figures", id="records"),
             dbc.Checklist(
                 id=LATE_ONLY,
@@ -74,41 +76,28 @@ def layout(**params: str | None) -> Any:
                 "Late reviews first. Children are shown by id only.",
                 className="small text-body-secondary",
             ),
-            components.records_block(RECORDS, "reviews"),
+            components.records_block(RECORDS, "reviews", RECORDS_VIEW(0, fy, team, staff, [])),
             pagekit.url_stores(URL, CONTROLS),
         ]
     )
 
 
+YOY = pagekit.register_yoy(
+    MEASURE,
+    "CLA reviews held on time",
+    "% of reviews held on time",
+    CHART,
+    MONTHS,
+    (FY, CMP, TEAM, STAFF),
+)
+
+
 @dash.callback(
-    Output(CHART, "figure"),
-    Output(CHART, "config"),
+    Output(SUMMARY, "children"),
     Input(FY, "value"),
-    Input(CMP, "value"),
     Input(TEAM, "value"),
     Input(STAFF, "value"),
-)
-@data.cached_view
-def update_chart(fy: str, cmp: str, team: str, staff: str) -> tuple[Any, Any]:
-    return pagekit.yoy_chart(
-        MEASURE, "CLA reviews held on time", "% of reviews held on time", fy, cmp, team, staff
-    )
-
-
-@dash.callback(
-    Output(MONTHS, "children"),
-    Input(FY, "value"),
-    Input(CMP, "value"),
-    Input(TEAM, "value"),
-    Input(STAFF, "value"),
-)
-@data.cached_view
-def update_month_table(fy: str, cmp: str, team: str, staff: str) -> Any:
-    return pagekit.yoy_month_table(MEASURE, "Reviews held on time", fy, cmp, team, staff)
-
-
-@dash.callback(
-    Output(SUMMARY, "children"), Input(FY, "value"), Input(TEAM, "value"), Input(STAFF, "value")
+    prevent_initial_call=True,
 )
 @data.cached_view
 def update_summary(fy: str, team: str, staff: str) -> Any:
@@ -125,7 +114,9 @@ def update_summary(fy: str, team: str, staff: str) -> Any:
     )
 
 
-@dash.callback(Output(BY_IRO, "figure"), Input(FY, "value"), Input(TEAM, "value"))
+@dash.callback(
+    Output(BY_IRO, "figure"), Input(FY, "value"), Input(TEAM, "value"), prevent_initial_call=True
+)
 @data.cached_view
 def update_by_iro(fy: str, team: str) -> Any:
     start, end = fy_bounds(parse_fy(fy))
@@ -145,7 +136,7 @@ def _records(fy: str, team: str, staff: str, late: list[str]) -> Any:
     return data.review_records(start, end, Filters(chosen(team), chosen(staff)), bool(late))
 
 
-pagekit.register_records(
+RECORDS_VIEW = pagekit.register_records(
     RECORDS,
     [Input(FY, "value"), Input(TEAM, "value"), Input(STAFF, "value"), Input(LATE_ONLY, "value")],
     _records,

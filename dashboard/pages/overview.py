@@ -49,6 +49,10 @@ pagekit.register_url_sync(URL, CONTROLS)
 
 def layout(**params: str | None) -> Any:
     ctx = pagekit.page_context(params, default_period="last_fy")
+    _fy, _cmp, team, staff = pagekit.control_values(ctx.view)
+    table, caption = update_kpi_table(
+        ctx.view.date_from.isoformat(), ctx.view.date_to.isoformat(), team, staff
+    )
     return html.Div(
         [
             html.H1("Key performance indicators"),
@@ -67,8 +71,8 @@ def layout(**params: str | None) -> Any:
                 ctx.staff,
                 person="IRO or chair",
             ),
-            html.P(id=CAPTION, className="fw-semibold"),
-            dcc.Loading(html.Div(id=TABLE)),
+            html.P(caption, id=CAPTION, className="fw-semibold"),
+            dcc.Loading(html.Div(table, id=TABLE)),
             pagekit.url_stores(URL, CONTROLS),
         ]
     )

@@ -43,6 +43,9 @@ pagekit.register_url_sync(URL, CONTROLS)
 
 def layout(**params: str | None) -> Any:
     ctx = pagekit.page_context(params)
+    fy, cmp, team, staff = values = pagekit.control_values(ctx.view)
+    part_fig, part_cfg = YOY["cla_participation"][0](*values)
+    att_fig, att_cfg = YOY["cla_attendance"][0](*values)
     return html.Div(
         [
             html.H1("Participation and attendance"),
@@ -54,78 +57,32 @@ def layout(**params: str | None) -> Any:
             ),
             components.notices(ctx.view.notices),
             components.filter_bar(CONTROLS, ctx.view, ctx.years, ctx.teams, ctx.staff),
-            components.chart(PART_CHART, name="cla_participation"),
-            html.Div(id=PART_TABLE),
-            components.chart(ATT_CHART, name="cla_attendance"),
-            html.Div(id=ATT_TABLE),
+            components.chart(PART_CHART, part_fig, config=part_cfg),
+            html.Div(YOY["cla_participation"][1](*values), id=PART_TABLE),
+            components.chart(ATT_CHART, att_fig, config=att_cfg),
+            html.Div(YOY["cla_attendance"][1](*values), id=ATT_TABLE),
             html.H2("The mix of participation codes"),
-            components.chart(MIX, name="participation_codes"),
+            components.chart(MIX, update_mix(fy, team, staff), "participation_codes"),
             pagekit.url_stores(URL, CONTROLS),
         ]
     )
 
 
-def _series_chart(measure: str, fy: str, cmp: str, team: str, staff: str) -> tuple[Any, Any]:
-    title, unit = MEASURES[measure]
-    return pagekit.yoy_chart(measure, title, unit, fy, cmp, team, staff)
-
-
-def _month_table(measure: str, fy: str, cmp: str, team: str, staff: str) -> Any:
-    return pagekit.yoy_month_table(measure, MEASURES[measure][0], fy, cmp, team, staff)
+YOY = {
+    measure: pagekit.register_yoy(measure, title, unit, chart, table, (FY, CMP, TEAM, STAFF))
+    for measure, (title, unit), chart, table in (
+        ("cla_participation", MEASURES["cla_participation"], PART_CHART, PART_TABLE),
+        ("cla_attendance", MEASURES["cla_attendance"], ATT_CHART, ATT_TABLE),
+    )
+}
 
 
 @dash.callback(
-    Output(PART_CHART, "figure"),
-    Output(PART_CHART, "config"),
+    Output(MIX, "figure"),
     Input(FY, "value"),
-    Input(CMP, "value"),
     Input(TEAM, "value"),
     Input(STAFF, "value"),
-)
-@data.cached_view
-def update_participation_chart(fy: str, cmp: str, team: str, staff: str) -> tuple[Any, Any]:
-    return _series_chart("cla_participation", fy, cmp, team, staff)
-
-
-@dash.callback(
-    Output(ATT_CHART, "figure"),
-    Output(ATT_CHART, "config"),
-    Input(FY, "value"),
-    Input(CMP, "value"),
-    Input(TEAM, "value"),
-    Input(STAFF, "value"),
-)
-@data.cached_view
-def update_attendance_chart(fy: str, cmp: str, team: str, staff: str) -> tuple[Any, Any]:
-    return _series_chart("cla_attendance", fy, cmp, team, staff)
-
-
-@dash.callback(
-    Output(PART_TABLE, "children"),
-    Input(FY, "value"),
-    Input(CMP, "value"),
-    Input(TEAM, "value"),
-    Input(STAFF, "value"),
-)
-@data.cached_view
-def update_participation_table(fy: str, cmp: str, team: str, staff: str) -> Any:
-    return _month_table("cla_participation", fy, cmp, team, staff)
-
-
-@dash.callback(
-    Output(ATT_TABLE, "children"),
-    Input(FY, "value"),
-    Input(CMP, "value"),
-    Input(TEAM, "value"),
-    Input(STAFF, "value"),
-)
-@data.cached_view
-def update_attendance_table(fy: str, cmp: str, team: str, staff: str) -> Any:
-    return _month_table("cla_attendance", fy, cmp, team, staff)
-
-
-@dash.callback(
-    Output(MIX, "figure"), Input(FY, "value"), Input(TEAM, "value"), Input(STAFF, "value")
+    prevent_initial_call=True,
 )
 @data.cached_view
 def update_mix(fy: str, team: str, staff: str) -> Any:

@@ -12,7 +12,7 @@ import dash
 import pandas as pd
 from dash import html
 
-from dashboard import components, exports
+from dashboard import components, exports, pagekit
 from queries.kpis import Filters
 from queries.loader import load_extract, point_at
 from tests.dashboard.walk import texts
@@ -55,7 +55,16 @@ def test_overview_asks_for_dates_instead_of_failing(app: dash.Dash) -> None:
 def test_cla_chart_month_table_and_records(app: dash.Dash) -> None:
     from dashboard.pages import cla_reviews
 
-    fig, config = cla_reviews.update_chart("2020-21", "2019-20", "", "")
+    # What the page's chart callback runs (pagekit.register_yoy registers it).
+    fig, config = pagekit.yoy_chart(
+        "cla_reviews_on_time",
+        "CLA reviews held on time",
+        "% of reviews held on time",
+        "2020-21",
+        "2019-20",
+        "",
+        "",
+    )
     selected = next(t for t in fig.data if t.name == "2020/21")
     # May: R1 on time, R2 late -> 50%. August: R3 on time -> 100%. April: none.
     assert list(selected.y)[:5] == [None, 50.0, None, None, 100.0]
@@ -63,7 +72,11 @@ def test_cla_chart_month_table_and_records(app: dash.Dash) -> None:
         config["toImageButtonOptions"]["filename"]
         == "cla_reviews_on_time_2020-21_vs_2019-20_All_teams"
     )
-    table = texts(cla_reviews.update_month_table("2020-21", "2019-20", "", ""))
+    table = texts(
+        pagekit.yoy_month_table(
+            "cla_reviews_on_time", "Reviews held on time", "2020-21", "2019-20", "", ""
+        )
+    )
     assert table[table.index("2020/21") :][:6] == ["2020/21", "–", "50%", "–", "–", "100%"]
     records = cla_reviews._records("2020-21", "", "", [])
     table, status, no_prev, no_next, page = components.records_page(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -163,3 +164,65 @@ def test_shipped_targets_file_reads() -> None:
     assert targets["icpc_within_15_working_days"].stat_neighbours == pytest.approx(0.78)
     assert targets["rcpc_on_time"].stat_neighbours == pytest.approx(0.93)
     assert all(t.source for t in targets.values())
+
+
+def test_banner_warns_when_the_last_good_load_is_too_old() -> None:
+    from dashboard.components import banner
+    from queries.records import LoadInfo
+    from tests.dashboard.walk import texts
+
+    loaded = dt.datetime(2026, 11, 1, 2, 30, tzinfo=dt.UTC)
+    info = LoadInfo("abc", dt.datetime(2026, 11, 1, 2, 0, tzinfo=dt.UTC), loaded)
+    fresh = texts(banner(info, loaded + dt.timedelta(hours=35), 36))
+    stale = texts(banner(info, loaded + dt.timedelta(hours=37), 36))
+    assert not any("out of date" in t for t in fresh)
+    assert stale[0] == "⚠ Data may be out of date. "
+    assert "The last good load is 37 hours old (more than 36)" in stale[1]
+
+
+def test_filesystem_cache_backend_round_trips_results(tmp_path: Path) -> None:
+    from flask import Flask
+    from flask_caching import Cache
+
+    from dashboard import data
+    from queries.kpis import Ratio
+    from queries.settings import load_settings
+
+    settings = load_settings(
+        environ={"SQA_CACHE_TYPE": "FileSystemCache", "SQA_CACHE_DIR": str(tmp_path / "cache")}
+    )
+    server = Flask(__name__)
+    cache, saved = data.cache, data._settings[:]
+    try:
+        data.cache = Cache()
+        data.configure(server, settings)
+        fig = figures.yoy_rate_chart(
+            {"2020/21": [MonthRatio("2020-04", 1, 2)] * 12},
+            "2020/21",
+            "t",
+            "u",
+            "c",
+            dt.datetime(2021, 1, 1),
+        )
+        with server.app_context():
+            data.cache.set("k", {"r": Ratio(1, 2), "fig": fig})
+            back = data.cache.get("k")
+        assert back["r"] == Ratio(1, 2) and back["fig"] == fig
+        assert list((tmp_path / "cache").iterdir())
+    finally:
+        data.cache = cache
+        data._settings[:] = saved
+
+
+def test_bad_settings_say_what_to_write() -> None:
+    from queries.errors import ConfigError
+    from queries.settings import load_settings
+
+    with pytest.raises(ConfigError, match="SQA_CACHE_TYPE: 'Memcached' is not one of"):
+        load_settings(environ={"SQA_CACHE_TYPE": "Memcached"})
+    with pytest.raises(ConfigError, match="SQA_CLOSURE_DATES: '24/12/2021' is not a date"):
+        load_settings(environ={"SQA_CLOSURE_DATES": "2021-12-23, 24/12/2021"})
+    with pytest.raises(ConfigError, match="needs SQA_CACHE_REDIS_URL"):
+        load_settings(environ={"SQA_CACHE_TYPE": "RedisCache"})
+    with pytest.raises(ConfigError, match="SQA_STALE_HOURS: must be more than 0"):
+        load_settings(environ={"SQA_STALE_HOURS": "0"})

@@ -194,3 +194,16 @@ def test_keyboard_alone_reaches_and_changes_the_filters(page: Page, server: str)
     page.keyboard.type("IRO Team S")  # type-ahead on the focused <select>
     expect(page.locator("#cla-team")).to_have_value("IRO Team South")
     expect(page.locator("#cla-chart")).to_contain_text("IRO Team South")
+
+
+def test_charts_download_as_svg_with_a_meaningful_name(page: Page, server: str) -> None:
+    page.goto(server + "/cla-reviews?fy=2020-21&cmp=2019-20", wait_until="networkidle")
+    expect(page.locator("#cla-chart .main-svg").first).to_be_visible(timeout=20_000)
+    with page.expect_download() as download:
+        page.locator("#cla-chart").locator(
+            "xpath=ancestor::div[contains(@class,'mb-4')][1]"
+        ).get_by_role("button", name="Download SVG").click()
+    name = download.value.suggested_filename
+    assert name == "cla_reviews_on_time_2020-21_vs_2019-20_All_teams.svg"
+    svg = Path(download.value.path()).read_text()
+    assert svg.startswith("<svg") and "CLA reviews held on time" in svg
