@@ -175,7 +175,8 @@ def register_records(
             if trigger == f"{prefix}-next"
             else 0
         )
-        return cached_records_view(page, *values)
+        view: tuple[Any, str, bool, bool, int] = cached_records_view(page, *values)
+        return view
 
     @callback(
         Output(f"{prefix}-download", "data"),
