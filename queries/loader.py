@@ -428,12 +428,16 @@ def _validate_table(
             ],
         )
     n_rows = int(con.execute("select count(*) from stage").fetchall()[0][0])
-    for col_name, code, sql in _check_queries(table, as_of):
-        con.execute(
-            f"insert into rejects select '{file_name}', _line, '{col_name}', "
-            f"case when length(v) > 200 then left(v, 200) || '…' else v end, '{code}', msg "
-            f"from ({sql}) t(_line, v, msg)"
-        )
+    # Every per-row rule in one statement: a row breaking several rules gets each reason.
+    checks = "\nunion all\n".join(
+        f"select _line, '{col_name}' as col, v, '{code}' as code, msg from ({sql}) t(_line, v, msg)"
+        for col_name, code, sql in _check_queries(table, as_of)
+    )
+    con.execute(
+        f"insert into rejects select '{file_name}', _line, col, "
+        f"case when length(v) > 200 then left(v, 200) || '…' else v end, code, msg "
+        f"from ({checks})"
+    )
     if n_rows:
         _fail_if_column_unusable(con, table, file_name, n_rows)
     for col in table.columns:
@@ -464,21 +468,22 @@ def _validate_table(
         ) where rn > 1
         """
     )
+    refs = []
     for col in table.columns:
-        if not col.refs:
-            continue
-        ref_table, ref_col = col.refs.split(".")
+        if col.refs:
+            ref_table, ref_col = col.refs.split(".")
+            refs.append(
+                f"select _line, '{col.name}' as col, {col.name} as v, "
+                f"'{col.name} ''' || {col.name} || ''' is not in {ref_table}.csv "
+                f"(or its row there was set aside)' as msg from stage "
+                f"where {col.name} is not null "
+                f"and {col.name} not in (select {ref_col} from {ref_table})"
+            )
+    if refs:  # every reference of the table in one statement
         con.execute(
-            f"""
-            insert into rejects
-            select '{file_name}', _line, '{col.name}', {col.name},
-                   'orphan_id', '{col.name} ''' || {col.name} || ''' is not in '
-                   || '{ref_table}.csv (or its row there was set aside)'
-            from stage
-            where {col.name} is not null
-              and _line not in (select line from rejects where file = '{file_name}')
-              and {col.name} not in (select {ref_col} from {ref_table})
-            """
+            f"insert into rejects select '{file_name}', _line, col, v, 'orphan_id', msg "
+            f"from ({' union all '.join(refs)}) "
+            f"where _line not in (select line from rejects where file = '{file_name}')"
         )
     cols = ", ".join(c.name for c in table.columns)
     con.execute(
