@@ -115,6 +115,13 @@ def kpi_by_staff(
 
 
 @_by_load
+def kpi_by_team(
+    con: duckdb.DuckDBPyConnection, measure: str, date_from: dt.date, date_to: dt.date
+) -> pd.DataFrame:
+    return records.kpi_by_team(con, measure, date_from, date_to)
+
+
+@_by_load
 def participation_mix(
     con: duckdb.DuckDBPyConnection, date_from: dt.date, date_to: dt.date, filters: Filters
 ) -> pd.DataFrame:

@@ -133,6 +133,18 @@ def year_summary(months: Sequence[MonthRatio]) -> dict[str, str]:
     }
 
 
+def team_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Per-team figures for display: team, held, on time, rate."""
+    return pd.DataFrame(
+        {
+            "Team": df["team"],
+            "Held": [f"{int(d):,}" for d in df["denominator"]],
+            "On time": [f"{int(n):,}" for n in df["numerator"]],
+            "Rate": [pct(r if r == r else None, 1) for r in df["rate"]],
+        }
+    )
+
+
 def _month_name(month: str) -> str:
     return dt.date.fromisoformat(f"{month}-01").strftime("%b %Y")
 

@@ -63,6 +63,19 @@ def kpi_by_staff(
     return df
 
 
+def kpi_by_team(
+    con: duckdb.DuckDBPyConnection, measure: str, date_from: dt.date, date_to: dt.date
+) -> pd.DataFrame:
+    """One KPI per team: team, numerator, denominator, rate."""
+    check_measure(measure)
+    df = con.execute(
+        sqlfiles.read("aggregates", "kpi_by_team"),
+        {"measure": measure, "date_from": date_from, "date_to": date_to},
+    ).df()
+    df["rate"] = (df["numerator"] / df["denominator"]).where(df["denominator"] > 0)
+    return df
+
+
 def participation_mix(
     con: duckdb.DuckDBPyConnection,
     date_from: dt.date,

@@ -7,4 +7,6 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip==25.3
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[${1:-}]"
+target="."
+[ -n "${1:-}" ] && target=".[$1]"   # an extra set, e.g. "dev" for the tests
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e "$target"

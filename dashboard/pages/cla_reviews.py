@@ -26,6 +26,7 @@ CHART = "cla-chart"
 MONTHS = "cla-months"
 SUMMARY = "cla-summary"
 BY_IRO = "cla-by-iro"
+BY_TEAM = "cla-by-team"
 LATE_ONLY = "cla-late-only"
 RECORDS = "cla-records"
 URL = "cla-url"
@@ -63,6 +64,8 @@ def layout(**params: str | None) -> Any:
             html.Div(update_summary(fy, team, staff), id=SUMMARY),
             components.chart(CHART, fig, config=config),
             html.Div(YOY[1](fy, cmp, team, staff), id=MONTHS),
+            html.H2("By team"),
+            html.Div(update_by_team(fy), id=BY_TEAM, style={"maxWidth": "40rem"}),
             html.H2("By IRO"),
             components.chart(BY_IRO, update_by_iro(fy, team), "cla_reviews_on_time_by_iro"),
             html.H2("The reviews behind the figures", id="records"),
@@ -111,6 +114,18 @@ def update_summary(fy: str, team: str, staff: str) -> Any:
             "held": "Reviews held",
             "on_time": "Held on time",
         },
+    )
+
+
+@dash.callback(Output(BY_TEAM, "children"), Input(FY, "value"), prevent_initial_call=True)
+@data.cached_view
+def update_by_team(fy: str) -> Any:
+    start, end = fy_bounds(parse_fy(fy))
+    df = data.kpi_by_team(MEASURE, start, end)
+    return components.frame_table(
+        figures.team_table(df),
+        f"CLA reviews held on time by team, {fy.replace('-', '/')}",
+        "cla-team-table",
     )
 
 

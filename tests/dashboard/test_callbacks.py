@@ -194,3 +194,20 @@ def test_a_new_load_is_seen_at_once_and_nothing_stale_is_served(
         point_at(db_path, original)  # put the session's database back for other tests
     assert data.kpi_range(*span, Filters())["cla_reviews_on_time"] == before
     assert BASE  # the helper's base rows were part of both loads
+
+
+def test_cla_by_team_table(app: dash.Dash) -> None:
+    from dashboard.pages import cla_reviews
+
+    cells = texts(cla_reviews.update_by_team("2020-21"))
+    # North: R1 (I1) and R3 (I3) both on time -> 2 of 2. South: R2 (I2) late -> 0 of 1.
+    assert cells[cells.index("Rate") + 1 :] == [
+        "North",
+        "2",
+        "2",
+        "100.0%",
+        "South",
+        "1",
+        "0",
+        "0.0%",
+    ]
