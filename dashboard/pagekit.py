@@ -26,6 +26,9 @@ from queries.kpis import Filters
 from queries.periods import fy_label, parse_fy
 from queries.records import LoadInfo
 
+IRO_ROLES = ("IRO", "IRO_CP_CHAIR")  # who chairs CLA reviews
+CHAIR_ROLES = ("CP_CHAIR", "IRO_CP_CHAIR")  # who chairs child protection conferences
+
 
 @dataclass(frozen=True)
 class PageContext:

@@ -353,7 +353,7 @@ def _late_chance(due: dt.date) -> float:
     # The January dip the annual report describes: reviews due over Christmas and early
     # January slip, and are held (late) in January.
     if (due.month == 12 and due.day >= 18) or (due.month == 1 and due.day <= 24):
-        return 0.22
+        return 0.15
     if due.month == 9:
         return 0.06
     return 0.035

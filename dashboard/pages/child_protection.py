@@ -36,7 +36,6 @@ LATE_ONLY = "cp-late-only"
 RECORDS = "cp-records"
 URL = "cp-url"
 CONTROLS = {"fy": FY, "cmp": CMP, "team": TEAM, "staff": STAFF}
-CHAIR_ROLES = ("CP_CHAIR", "IRO_CP_CHAIR")
 MEASURES = {
     "icpc_within_15_working_days": (
         "ICPCs held within 15 working days of the s47 start",
@@ -60,7 +59,7 @@ pagekit.register_url_sync(URL, CONTROLS)
 
 
 def layout(**params: str | None) -> Any:
-    ctx = pagekit.page_context(params, roles=CHAIR_ROLES)
+    ctx = pagekit.page_context(params, roles=pagekit.CHAIR_ROLES)
     fy, cmp, team, staff = values = pagekit.control_values(ctx.view)
     icpc_fig, icpc_cfg = YOY["icpc_within_15_working_days"][0](*values)
     rcpc_fig, rcpc_cfg = YOY["rcpc_on_time"][0](*values)

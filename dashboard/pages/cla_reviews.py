@@ -47,7 +47,7 @@ pagekit.register_url_sync(URL, CONTROLS)
 
 
 def layout(**params: str | None) -> Any:
-    ctx = pagekit.page_context(params)
+    ctx = pagekit.page_context(params, roles=pagekit.IRO_ROLES)
     ids = {"fy": FY, "cmp": CMP, "team": TEAM, "staff": STAFF}
     fy, cmp, team, staff = pagekit.control_values(ctx.view)
     fig, config = YOY[0](fy, cmp, team, staff)

@@ -42,7 +42,7 @@ pagekit.register_url_sync(URL, CONTROLS)
 
 
 def layout(**params: str | None) -> Any:
-    ctx = pagekit.page_context(params)
+    ctx = pagekit.page_context(params, roles=pagekit.IRO_ROLES)
     fy, cmp, team, staff = values = pagekit.control_values(ctx.view)
     part_fig, part_cfg = YOY["cla_participation"][0](*values)
     att_fig, att_cfg = YOY["cla_attendance"][0](*values)
