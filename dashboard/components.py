@@ -104,25 +104,55 @@ def period_controls(period_id: str, from_id: str, to_id: str, view: View) -> dbc
     )
 
 
-def banner(info: LoadInfo, now: dt.datetime, stale_hours: float) -> dbc.Alert:
-    """When the data was extracted; a warning when the last good load is too old."""
+def banner(
+    info: LoadInfo,
+    now: dt.datetime,
+    stale_hours: float,
+    last_attempt: Mapping[str, Any] | None = None,
+) -> Any:
+    """When the data was extracted; warnings when it is too old or the last load failed."""
     age_h = (now - info.loaded_at).total_seconds() / 3600
     text = (
         f"Data extracted {info.extract_as_of:%d %b %Y %H:%M} UTC, "
         f"loaded {info.loaded_at:%d %b %Y %H:%M} UTC."
     )
-    if age_h > stale_hours:
-        return dbc.Alert(
-            [
-                html.Strong("⚠ Data may be out of date. "),
-                f"{text} The last good load is {age_h:.0f} hours old (more than "
-                f"{stale_hours:g}); check the nightly load.",
-            ],
-            color="warning",
-            className="mb-0 py-2",
-            id="data-banner-alert",
+    alerts = []
+    attempt = dict(last_attempt or {})
+    if (
+        attempt.get("status") in ("failed", "held_back", "refused")
+        and str(attempt.get("started_at", "")) > info.loaded_at.isoformat()
+    ):
+        when = str(attempt.get("started_at", ""))[:16].replace("T", " ")
+        alerts.append(
+            dbc.Alert(
+                [
+                    html.Strong("⚠ The last load did not complete. "),
+                    f"It started {when} UTC: {attempt.get('error')} The dashboard is still "
+                    "showing the data from the last good load.",
+                ],
+                color="danger",
+                className="mb-0 py-2",
+                id="load-failed-alert",
+            )
         )
-    return dbc.Alert(text, color="light", className="mb-0 py-1 small", id="data-banner-alert")
+    if age_h > stale_hours:
+        alerts.append(
+            dbc.Alert(
+                [
+                    html.Strong("⚠ Data may be out of date. "),
+                    f"{text} The last good load is {age_h:.0f} hours old (more than "
+                    f"{stale_hours:g}); check the nightly load.",
+                ],
+                color="warning",
+                className="mb-0 py-2",
+                id="data-banner-alert",
+            )
+        )
+    else:
+        alerts.append(
+            dbc.Alert(text, color="light", className="mb-0 py-1 small", id="data-banner-alert")
+        )
+    return html.Div(alerts)
 
 
 def notices(messages: Sequence[str]) -> Any:

@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 from flask import Flask
 from flask_caching import Cache
 
-from queries import db, kpis, records
+from queries import db, kpis, records, store
 from queries.kpis import Filters, MonthRatio, Ratio
 from queries.records import LoadInfo
 from queries.settings import Settings, load_settings
@@ -149,6 +149,12 @@ def conference_records(
     only_late: bool,
 ) -> pd.DataFrame:
     return records.conference_records(con, date_from, date_to, filters, kind, only_late)
+
+
+def last_attempt() -> dict[str, Any] | None:
+    """The newest load-log entry (never cached: a failed load changes no load id)."""
+    entries = store.read_log(settings().db_path, 1)
+    return entries[-1] if entries else None
 
 
 def targets() -> dict[str, Target]:

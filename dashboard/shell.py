@@ -128,7 +128,9 @@ def update_data_banner(_pathname: str | None) -> object:
         info = data.load_info()
     except SqaError as exc:
         return dbc.Alert(str(exc), color="danger", className="mb-0")
-    return components.banner(info, dt.datetime.now(dt.UTC), data.settings().stale_hours)
+    return components.banner(
+        info, dt.datetime.now(dt.UTC), data.settings().stale_hours, data.last_attempt()
+    )
 
 
 clientside_callback(

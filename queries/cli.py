@@ -16,8 +16,8 @@ from typing import Any
 
 import duckdb
 
-from queries import db, demo, kpis, loader
-from queries.errors import ConfigError, LoadBusyError, SqaError
+from queries import db, demo, kpis, loader, store
+from queries.errors import ConfigError, LoadBusyError, LoadHeldBack, SqaError
 from queries.periods import fy_label, parse_date, parse_fy
 from queries.settings import load_settings
 
@@ -46,9 +46,44 @@ def cmd_load(args: argparse.Namespace) -> int:
         if as_of.tzinfo is None:
             as_of = as_of.replace(tzinfo=dt.UTC)
     report = loader.load_extract(
-        Path(args.extract_dir), _db_path(args), settings.closure_dates, as_of
+        Path(args.extract_dir),
+        _db_path(args),
+        settings.closure_dates,
+        as_of,
+        keep=settings.keep_loads,
+        max_drop=settings.max_drop,
+        accept_drop=args.accept_drop,
     )
     _print(report.as_dict())
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    limit = args.max_age_hours or settings.stale_hours
+    state = store.status(_db_path(args), limit)
+    _print(state.as_dict())
+    last = state.last_attempt or {}
+    if state.stale:
+        print(
+            f"sqa: the last good load is {state.age_hours:.0f} hours old (more than "
+            f"{limit:g}); check the nightly load",
+            file=sys.stderr,
+        )
+        return 1
+    if last.get("status") in ("failed", "held_back"):
+        print(
+            f"sqa: the last load attempt did not complete ({last.get('status')}): "
+            f"{last.get('error')}",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    target = store.rollback(_db_path(args))
+    _print({"db_path": str(_db_path(args)), "now_serving": target.name})
     return 0
 
 
@@ -103,7 +138,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_db(sub.add_parser("load", help="validate an extract folder and load it"))
     p.add_argument("extract_dir")
     p.add_argument("--as-of", help="when the extract was taken (default: newest file time)")
+    p.add_argument(
+        "--accept-drop",
+        action="store_true",
+        help="load even if a table shrank by more than SQA_MAX_DROP",
+    )
     p.set_defaults(func=cmd_load)
+
+    p = with_db(sub.add_parser("status", help="the serving load and its age; non-zero if stale"))
+    p.add_argument(
+        "--max-age-hours", type=float, help="stale after this many hours (default: SQA_STALE_HOURS)"
+    )
+    p.set_defaults(func=cmd_status)
+
+    p = with_db(sub.add_parser("rollback", help="serve the load before the current one again"))
+    p.set_defaults(func=cmd_rollback)
 
     for name, func, help_text in (
         ("kpis", cmd_kpis, "the five KPIs over a date range, as JSON"),
@@ -137,6 +186,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LoadBusyError as exc:
         print(f"sqa: {exc}", file=sys.stderr)
         return 3
+    except LoadHeldBack as exc:
+        print(f"sqa: {exc}", file=sys.stderr)
+        return 4
     except SqaError as exc:
         print(f"sqa: {exc}", file=sys.stderr)
         return 2

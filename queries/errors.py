@@ -23,3 +23,7 @@ class QueryError(SqaError):
 
 class LoadBusyError(SqaError):
     """Another load holds the lock on this database."""
+
+
+class LoadHeldBack(ExtractError):
+    """The extract is usable but shrank too much against the last good load."""

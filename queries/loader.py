@@ -13,15 +13,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import difflib
-import fcntl
+import errno
 import io
 import json
 import os
 import re
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,12 +29,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from queries import sqlfiles
+from queries import sqlfiles, store
 from queries.calendar import build_calendar
 from queries.contract import TABLES, Column, Table, load_order
-from queries.errors import ExtractError, LoadBusyError
+from queries.errors import ExtractError, LoadBusyError, LoadHeldBack
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MAX_VALUE_CHARS = 10_000
 EARLIEST_DATE = dt.date(1990, 1, 1)
 csv.field_size_limit(256 * 1024 * 1024)
@@ -529,58 +527,21 @@ def _extract_as_of(folder: Path, present: list[Path]) -> dt.datetime:
     return dt.datetime.fromtimestamp(newest, tz=dt.UTC).replace(microsecond=0)
 
 
-@contextmanager
-def load_lock(db_path: Path) -> Iterator[None]:
-    """Hold the load lock for ``db_path``, or raise :class:`LoadBusyError` at once."""
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = db_path.with_name(db_path.name + ".lock")
-    with open(lock_path, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            raise LoadBusyError(
-                f"another load into {db_path} is running ({holder}); wait for it to "
-                "finish and try again"
-            ) from exc
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()}")
-        handle.flush()
-        try:
-            yield
-        finally:
-            handle.seek(0)
-            handle.truncate()
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def log_path_for(db_path: Path) -> Path:
-    """The append-only JSON-lines load log that sits beside ``db_path``."""
-    return db_path.with_name(db_path.name + ".load-log.jsonl")
-
-
-def _append_log(db_path: Path, report: LoadReport) -> None:
-    line = json.dumps(report.as_dict(), sort_keys=True) + "\n"
-    fd = os.open(log_path_for(db_path), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
-    try:
-        os.write(fd, line.encode())
-    finally:
-        os.close(fd)
-
-
 def load_extract(
     extract_dir: Path,
     db_path: Path,
     closures: tuple[dt.date, ...] = (),
     as_of: dt.datetime | None = None,
     keep: int = 5,
+    max_drop: float = 0.25,
+    accept_drop: bool = False,
 ) -> LoadReport:
     """Validate ``extract_dir`` and replace ``db_path`` with a database built from it.
 
     Each good load is its own file in ``<db_path>.loads/``; ``db_path`` is a symlink to
-    the current one, swapped atomically, and the newest ``keep`` loads are kept.
+    the current one, swapped atomically, and the newest ``keep`` loads are kept. A table
+    whose rows fall by more than ``max_drop`` (a share) against the serving load holds the
+    load back (:class:`LoadHeldBack`) unless ``accept_drop``.
 
     Raises :class:`ExtractError` (nothing replaced) when the extract is unusable, and
     :class:`LoadBusyError` when another load holds the lock. Both, and success, append a
@@ -596,21 +557,29 @@ def load_extract(
     )
     t0 = time.perf_counter()
     try:
-        with load_lock(db_path):
+        with store.load_lock(db_path):
             try:
-                _build(extract_dir, db_path, closures, as_of, report, keep)
+                _build(
+                    extract_dir,
+                    db_path,
+                    closures,
+                    as_of,
+                    report,
+                    keep,
+                    None if accept_drop else max_drop,
+                )
                 report.status = "ok"
             except ExtractError as exc:
-                report.status = "failed"
+                report.status = "held_back" if isinstance(exc, LoadHeldBack) else "failed"
                 report.error = str(exc)
                 raise
             finally:
                 report.seconds = round(time.perf_counter() - t0, 3)
                 report.finished_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
-                _append_log(db_path, report)
+                store.append_log(db_path, report.as_dict())
     except LoadBusyError as exc:
         report.status, report.error = "refused", str(exc)
-        _append_log(db_path, report)
+        store.append_log(db_path, report.as_dict())
         raise
     return report
 
@@ -622,6 +591,7 @@ def _build(
     as_of: dt.datetime | None,
     report: LoadReport,
     keep: int,
+    max_drop: float | None,
 ) -> None:
     if not extract_dir.is_dir():
         raise ExtractError(f"extract folder {extract_dir} does not exist or is not a folder")
@@ -636,6 +606,7 @@ def _build(
     stamp = as_of or _extract_as_of(extract_dir, present)
     report.extract_as_of = stamp.isoformat()
     # Read every file before touching any database: most unusable files fail here.
+    states = {p: _file_state(p) for p in present}
     raws = {t.name: read_extract_file(files[t.name], t) for t in TABLES if files[t.name].exists()}
     for t in TABLES:
         if t.required and raws[t.name].n_rows == 0:
@@ -645,13 +616,13 @@ def _build(
             )
     report.files_absent = [t.file_name for t in TABLES if t.name not in raws]
 
-    store = store_dir(db_path)
-    store.mkdir(parents=True, exist_ok=True)
-    for stale in store.glob(".building-*"):  # left by a load that was killed
+    folder = store.store_dir(db_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob(".building-*"):  # left by a load that was killed
         stale.unlink()
     stamp_name = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")  # sorts in load order
-    final = store / f"{stamp_name}-{report.load_id}.duckdb"
-    tmp = store / f".building-{final.name}"
+    final = folder / f"{stamp_name}-{report.load_id}.duckdb"
+    tmp = folder / f".building-{final.name}"
     try:
         con = duckdb.connect(str(tmp))
         try:
@@ -660,49 +631,92 @@ def _build(
             con.execute("checkpoint")
         finally:
             con.close()
+        _check_unchanged(states)
+        if max_drop is not None:
+            _check_drop(db_path, report.rows, max_drop)
         os.replace(tmp, final)
-        point_at(db_path, final)
+        store.point_at(db_path, final)
     except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+            raise ExtractError(_NO_SPACE.format(db=db_path)) from exc
         raise ExtractError(
             f"cannot write the new database beside {db_path} ({exc.strerror}); "
             "the previous data is still serving"
         ) from exc
     except duckdb.Error as exc:
+        first = str(exc).splitlines()[0]
+        if any(s in first for s in ("No space left", "File too large", "Disk quota")):
+            raise ExtractError(_NO_SPACE.format(db=db_path)) from exc
         raise ExtractError(
-            f"building the database failed ({str(exc).splitlines()[0]}); "
-            "the previous data is still serving"
+            f"building the database failed ({first}); the previous data is still serving"
         ) from exc
     finally:
         for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
             if leftover.exists():
                 leftover.unlink()
-    _prune(db_path, keep)
+    store.prune(db_path, keep)
 
 
-def store_dir(db_path: Path) -> Path:
-    """The folder holding one DuckDB file per good load; ``db_path`` links to one of them."""
-    return db_path.with_name(db_path.name + ".loads")
+_NO_SPACE = (
+    "not enough disk space to build the new database beside {db}: free some "
+    "space and load again; the previous data is still serving"
+)
 
 
-def point_at(db_path: Path, target: Path) -> None:
-    """Atomically make ``db_path`` a symlink to ``target`` (a file in the store)."""
-    link = db_path.with_name(f".{db_path.name}.link-{os.getpid()}")
-    if link.is_symlink() or link.exists():
-        link.unlink()
-    os.symlink(os.path.relpath(target, db_path.parent), link)
-    os.replace(link, db_path)
+def _file_state(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
 
 
-def good_loads(db_path: Path) -> list[Path]:
-    """The kept databases, oldest first."""
-    return sorted(p for p in store_dir(db_path).glob("*.duckdb") if not p.name.startswith("."))
+def _check_unchanged(states: dict[Path, tuple[int, int]]) -> None:
+    """An extract file written to during the load would give a mixture: refuse it."""
+    for path, before in states.items():
+        try:
+            after = _file_state(path)
+        except OSError:
+            after = (-1, -1)
+        if after != before:
+            raise ExtractError(
+                f"{path.name}: changed while it was being loaded (the export may still be "
+                "running); load again when the extract is complete"
+            )
 
 
-def _prune(db_path: Path, keep: int) -> None:
-    current = db_path.resolve()
-    for old in good_loads(db_path)[:-keep]:
-        if old.resolve() != current:
-            old.unlink()
+def _previous_rows(db_path: Path) -> dict[str, int]:
+    """Rows per table of the serving load, or nothing if there is none."""
+    if not db_path.exists():
+        return {}
+    try:
+        con = duckdb.connect(str(db_path.resolve()), read_only=True)
+    except duckdb.Error:
+        return {}
+    try:
+        rows = con.execute("select table_rows from load_info").fetchall()
+    except duckdb.Error:
+        return {}
+    finally:
+        con.close()
+    found: dict[str, int] = json.loads(rows[0][0]) if rows and rows[0][0] else {}
+    return found
+
+
+def _check_drop(db_path: Path, rows: dict[str, int], max_drop: float) -> None:
+    """Hold back a load whose tables shrank by more than ``max_drop`` (a share)."""
+    previous = _previous_rows(db_path)
+    worst: tuple[float, str, int, int] | None = None
+    for name, before in previous.items():
+        now = rows.get(name, 0)
+        if before > 0 and now < before * (1 - max_drop):
+            fall = 1 - now / before
+            if worst is None or fall > worst[0]:
+                worst = (fall, name, now, before)
+    if worst:
+        fall, name, now, before = worst
+        raise LoadHeldBack(
+            f"held back: {name}.csv has {now:,} rows, {fall:.0%} fewer than the {before:,} of "
+            f"the data now serving (more than the {max_drop:.0%} allowed); if the fall is "
+            "real, load again with --accept-drop"
+        )
 
 
 def _fill(
@@ -742,8 +756,10 @@ def _fill(
     )
     con.execute(
         "create table load_info as select $id as load_id, $as_of::timestamptz as "
-        "extract_as_of, now() as loaded_at, $v as schema_version, $closures as closures",
+        "extract_as_of, now() as loaded_at, $v as schema_version, $closures as closures, "
+        "$rows as table_rows",
         {
+            "rows": json.dumps(report.rows),
             "id": report.load_id,
             "as_of": stamp,
             "v": SCHEMA_VERSION,

@@ -55,6 +55,12 @@ SPECS: tuple[SettingSpec, ...] = (
         "The dashboard warns when the last good load is older than this many hours.",
     ),
     SettingSpec(
+        "SQA_MAX_DROP",
+        "0.25",
+        "A load whose rows in any table fall by more than this share is held back.",
+    ),
+    SettingSpec("SQA_KEEP_LOADS", "5", "How many good loads to keep for `sqa rollback`."),
+    SettingSpec(
         "SQA_CACHE_TYPE",
         "SimpleCache",
         "flask-caching backend: SimpleCache, FileSystemCache, RedisCache, or NullCache (off).",
@@ -98,6 +104,22 @@ def _parse_positive(name: str, raw: str) -> float:
     return value
 
 
+def _parse_share(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name}: '{raw}' is not a share; write it as 0.25 for 25%") from exc
+    if not 0 < value < 1:
+        raise ConfigError(f"{name}: must be between 0 and 1 (0.25 is 25%), got {raw}")
+    return value
+
+
+def _parse_count(name: str, raw: str) -> int:
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigError(f"{name}: must be a whole number of at least 1, got '{raw}'")
+    return int(raw)
+
+
 def _parse_flag(name: str, raw: str) -> bool:
     if raw not in ("0", "1"):
         raise ConfigError(f"{name}: use 1 (on) or 0 (off), got '{raw}'")
@@ -119,6 +141,8 @@ class Settings:
     auto_demo: bool
     closure_dates: tuple[dt.date, ...]
     stale_hours: float
+    max_drop: float
+    keep_loads: int
     cache_type: str
     cache_dir: Path
     cache_redis_url: str
@@ -131,6 +155,8 @@ _PARSERS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "SQA_AUTO_DEMO": ("auto_demo", _parse_flag),
     "SQA_CLOSURE_DATES": ("closure_dates", _parse_dates),
     "SQA_STALE_HOURS": ("stale_hours", _parse_positive),
+    "SQA_MAX_DROP": ("max_drop", _parse_share),
+    "SQA_KEEP_LOADS": ("keep_loads", _parse_count),
     "SQA_CACHE_TYPE": ("cache_type", _parse_cache),
     "SQA_CACHE_DIR": ("cache_dir", lambda _n, v: Path(v)),
     "SQA_CACHE_REDIS_URL": ("cache_redis_url", lambda _n, v: v),

@@ -178,6 +178,18 @@ def test_banner_warns_when_the_last_good_load_is_too_old() -> None:
     assert not any("out of date" in t for t in fresh)
     assert stale[0] == "⚠ Data may be out of date. "
     assert "The last good load is 37 hours old (more than 36)" in stale[1]
+    failed = {
+        "status": "failed",
+        "started_at": "2026-11-02T02:00:00+00:00",
+        "error": "staff.csv: the file is empty (no header row)",
+    }
+    shown = texts(banner(info, loaded + dt.timedelta(hours=24), 36, failed))
+    assert shown[0] == "⚠ The last load did not complete. "
+    assert "staff.csv: the file is empty (no header row)" in shown[1]
+    assert "still showing the data from the last good load" in shown[1]
+    # An old failure, before the serving load, is not news.
+    old = {**failed, "started_at": "2026-10-31T02:00:00+00:00"}
+    assert not any("did not complete" in t for t in texts(banner(info, loaded, 36, old)))
 
 
 def test_filesystem_cache_backend_round_trips_results(tmp_path: Path) -> None:

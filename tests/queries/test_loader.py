@@ -13,7 +13,8 @@ import pytest
 
 from queries import db
 from queries.errors import ExtractError, LoadBusyError
-from queries.loader import good_loads, load_extract, load_lock, log_path_for, store_dir
+from queries.loader import load_extract
+from queries.store import good_loads, load_lock, log_path_for, store_dir
 from tests.helpers import AS_OF, build, load, review, rows, write_extract
 
 
