@@ -33,27 +33,29 @@ _lock = threading.Lock()
 _open: dict[str, Snapshot] = {}
 
 
-def _identity(path: Path) -> tuple[int, int, int]:
+def _resolve(path: Path) -> tuple[Path, tuple[int, int, int]]:
+    """The file ``path`` points to now, and its identity, from one resolution."""
     try:
-        st = os.stat(path.resolve(strict=True))
+        target = path.resolve(strict=True)
+        st = os.stat(target)
     except FileNotFoundError as exc:
         raise QueryError(
             f"no database at {path}: run `sqa load EXTRACT_DIR` (or start the app, which "
             "builds the demo database)"
         ) from exc
-    return st.st_dev, st.st_ino, st.st_mtime_ns
+    return target, (st.st_dev, st.st_ino, st.st_mtime_ns)
 
 
 def reader(path: Path) -> Snapshot:
     """The current snapshot of ``path``; reopened when a load has replaced the file."""
     key = str(path)
-    ident = _identity(path)
+    target, ident = _resolve(path)
     with _lock:
         snap = _open.get(key)
         if snap is not None and snap.identity == ident:
             return snap
         try:
-            con = duckdb.connect(str(path.resolve()), read_only=True)
+            con = duckdb.connect(str(target), read_only=True)
             rows = con.execute("select load_id from load_info").fetchall()
         except duckdb.Error as exc:
             raise QueryError(

@@ -66,6 +66,10 @@ class LoadReport:
 
 
 def _decode(path: Path, raw: bytes) -> str:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ExtractError(
+            f"{path.name}: is UTF-16 (Excel's 'Unicode text'); re-export it as CSV UTF-8"
+        )
     if b"\x00" in raw:
         raise ExtractError(
             f"{path.name}: contains binary data (NUL bytes), not a CSV text file; "
@@ -282,7 +286,10 @@ def _check_header(path: Path, table: Table, names: list[str]) -> None:
     missing = [c.name for c in table.columns if c.required and c.name not in names]
     if missing:
         col = missing[0]
-        near = difflib.get_close_matches(col, [n for n in names if n not in known], n=1)
+        unknown = [n for n in names if n not in known]
+        near = difflib.get_close_matches(col, unknown, n=1) or [
+            n for n in unknown if n and (n in col or col in n)
+        ][:1]
         hint = f" (found '{near[0]}': rename it to '{col}')" if near else ""
         raise ExtractError(
             f"{path.name}: required column '{col}' is missing{hint}"

@@ -150,15 +150,12 @@ class Status:
     loaded_at: str
     age_hours: float
     stale_after_hours: float
+    stale: bool
     last_attempt: dict[str, Any] | None
     kept_loads: list[str]
 
-    @property
-    def stale(self) -> bool:
-        return self.age_hours > self.stale_after_hours
-
     def as_dict(self) -> dict[str, Any]:
-        return {**self.__dict__, "stale": self.stale}
+        return dict(self.__dict__)
 
 
 def status(db_path: Path, stale_after_hours: float, now: dt.datetime | None = None) -> Status:
@@ -174,13 +171,15 @@ def status(db_path: Path, stale_after_hours: float, now: dt.datetime | None = No
         con.close()
     now = now or dt.datetime.now(dt.UTC)
     log = read_log(db_path, 1)
+    age = (now - loaded_at).total_seconds() / 3600
     return Status(
         db_path=str(db_path),
         load_id=str(load_id),
         extract_as_of=as_of.isoformat(),
         loaded_at=loaded_at.isoformat(),
-        age_hours=round((now - loaded_at).total_seconds() / 3600, 2),
+        age_hours=round(age, 2),
         stale_after_hours=stale_after_hours,
+        stale=age > stale_after_hours,
         last_attempt=log[-1] if log else None,
         kept_loads=[p.name for p in good_loads(db_path)],
     )

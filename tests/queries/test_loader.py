@@ -113,6 +113,40 @@ FATAL = [
         "children.csv: line 2: the CSV cannot be parsed",
     ),
     (
+        "utf16",
+        _edit("staff.csv", "staff_id,staff_name,role,team\n".encode("utf-16")),
+        "staff.csv: is UTF-16 (Excel's 'Unicode text'); re-export it as CSV UTF-8",
+    ),
+    (
+        "pipes",
+        _edit("children.csv", "child_id|date_of_birth\nC1|2010-01-01\n"),
+        "children.csv: the header is separated by pipes",
+    ),
+    (
+        "several_files_missing",
+        lambda f: [(f / n).unlink() for n in ("staff.csv", "cp_plans.csv")],
+        "required file staff.csv is missing from",
+    ),
+    (
+        "no_usable_codes",
+        _edit(
+            "cp_conferences.csv",
+            "conference_id,child_id,conference_date,conference_type,chair_id\n"
+            "K1,C9,2015-01-20,CORE,H1\nK2,C9,2015-02-20,STRAT,H1\n",
+        ),
+        "cp_conferences.csv: column 'conference_type' has no usable codes in any of its 2 rows",
+    ),
+    (
+        "required_column_renamed",
+        _rename_column("staff.csv", "staff_name", "name"),
+        "staff.csv: required column 'staff_name' is missing (found 'name': rename it to",
+    ),
+    (
+        "empty_optional_file",
+        _edit("drps.csv", ""),
+        "drps.csv: the file is empty (no header row)",
+    ),
+    (
         "all_us_dates",
         _edit(
             "cla_reviews.csv",
@@ -351,3 +385,19 @@ def test_keeps_the_newest_loads_and_points_at_the_last(tmp_path: Path) -> None:
     kept = good_loads(db_path)
     assert [p.name.split("-")[1].removesuffix(".duckdb") for p in kept] == ids[1:]
     assert db_path.resolve() == kept[-1].resolve()
+
+
+def test_an_optional_file_with_only_a_header_loads(tmp_path: Path) -> None:
+    folder = write_extract(tmp_path / "x")
+    (folder / "drps.csv").write_text("drp_id,child_id,raised_by,raised_date,level\n")
+    report = load(folder, tmp_path / "sqa.duckdb")
+    assert report.status == "ok" and report.rows["drps"] == 0
+    assert "drps.csv" not in report.files_absent
+
+
+def test_header_names_in_any_case_and_spacing(tmp_path: Path) -> None:
+    folder = write_extract(tmp_path / "x")
+    text = (folder / "staff.csv").read_text().splitlines()
+    text[0] = " Staff_ID , STAFF_NAME,Role ,team, Start_Date,END_DATE"
+    (folder / "staff.csv").write_text("\n".join(text) + "\n")
+    assert load(folder, tmp_path / "sqa.duckdb").rows["staff"] == 3
