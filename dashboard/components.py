@@ -119,8 +119,7 @@ def banner(
     alerts = []
     attempt = dict(last_attempt or {})
     if (
-        attempt.get("status") in ("failed", "held_back", "refused")
-        and str(attempt.get("started_at", "")) > info.loaded_at.isoformat()
+        attempt.get("status") in ("failed", "held_back")  # the newest entry in the log
     ):
         when = str(attempt.get("started_at", ""))[:16].replace("T", " ")
         alerts.append(

@@ -151,6 +151,23 @@ def conference_records(
     return records.conference_records(con, date_from, date_to, filters, kind, only_late)
 
 
+@_by_load
+def data_quality_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return records.data_quality_summary(con)
+
+
+@_by_load
+def data_quality_rows(
+    con: duckdb.DuckDBPyConnection, kind: str | None, file: str | None, reason: str | None
+) -> pd.DataFrame:
+    return records.data_quality_rows(con, kind, file, reason)
+
+
+def load_history(last: int = 20) -> list[dict[str, Any]]:
+    """The newest load-log entries, newest first (read fresh: failures change no load id)."""
+    return list(reversed(store.read_log(settings().db_path, last)))
+
+
 def last_attempt() -> dict[str, Any] | None:
     """The newest load-log entry (never cached: a failed load changes no load id)."""
     entries = store.read_log(settings().db_path, 1)

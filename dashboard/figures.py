@@ -145,6 +145,51 @@ def team_table(df: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def load_history_table(entries: Sequence[Mapping[str, object]]) -> pd.DataFrame:
+    """The load log as a table: when, outcome, rows, rows set aside, time taken, reason."""
+    words = {
+        "ok": "✔ Loaded",
+        "failed": "✖ Failed",
+        "held_back": "⏸ Held back",
+        "refused": "✖ Refused (busy)",
+        "rollback": "↶ Rolled back",
+    }
+    rows = []
+    for e in entries:
+        loaded = e.get("rows")
+        rejects = e.get("rejects")
+        rows.append(
+            {
+                "Started (UTC)": str(e.get("started_at", ""))[:16].replace("T", " "),
+                "Outcome": words.get(str(e.get("status")), str(e.get("status"))),
+                "Rows loaded": f"{sum(loaded.values()):,}"
+                if isinstance(loaded, dict) and e.get("status") == "ok"
+                else "–",
+                "Set aside": f"{sum(rejects.values()):,}"
+                if isinstance(rejects, dict) and e.get("status") == "ok"
+                else "–",
+                "Seconds": str(e.get("seconds", "–")),
+                "Reason": str(e.get("error") or e.get("to_file") or ""),
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["Started (UTC)", "Outcome", "Rows loaded", "Set aside", "Seconds", "Reason"]
+    )
+
+
+def data_quality_table(df: pd.DataFrame) -> pd.DataFrame:
+    """The data-quality summary for display."""
+    return pd.DataFrame(
+        {
+            "Kind": df["kind"],
+            "File": df["file"],
+            "Reason": df["reason_code"],
+            "Rows": [f"{int(n):,}" for n in df["rows"]],
+            "First line": [str(int(n)) if n == n else "" for n in df["first_line"]],
+        }
+    )
+
+
 def _month_name(month: str) -> str:
     return dt.date.fromisoformat(f"{month}-01").strftime("%b %Y")
 

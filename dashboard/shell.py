@@ -47,6 +47,7 @@ NAV = (
     ("Participation", "/participation"),
     ("Child protection", "/child-protection"),
     ("IROs", "/iro"),
+    ("Data quality", "/data-quality"),
     ("Definitions", "/definitions"),
 )
 

@@ -287,9 +287,10 @@ def _check_header(path: Path, table: Table, names: list[str]) -> None:
     if missing:
         col = missing[0]
         unknown = [n for n in names if n not in known]
-        near = difflib.get_close_matches(col, unknown, n=1) or [
-            n for n in unknown if n and (n in col or col in n)
-        ][:1]
+        near = (
+            difflib.get_close_matches(col, unknown, n=1)
+            or [n for n in unknown if n and (n in col or col in n)][:1]
+        )
         hint = f" (found '{near[0]}': rename it to '{col}')" if near else ""
         raise ExtractError(
             f"{path.name}: required column '{col}' is missing{hint}"

@@ -133,3 +133,27 @@ def conference_records(
             **filters.params(),
         },
     ).df()
+
+
+DQ_KINDS = ("Set aside", "Warning", "Not counted")
+
+
+def data_quality_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Rows set aside or flagged, by kind, file and reason, with the first line of each."""
+    return con.execute(sqlfiles.read("aggregates", "data_quality_summary")).df()
+
+
+def data_quality_rows(
+    con: duckdb.DuckDBPyConnection,
+    kind: str | None = None,
+    file: str | None = None,
+    reason: str | None = None,
+    limit: int = MAX_RECORDS,
+) -> pd.DataFrame:
+    """The rows behind the summary: file, line, column, value, reason, message."""
+    if kind is not None and kind not in DQ_KINDS:
+        raise QueryError(f"unknown kind '{kind}'; use one of: {', '.join(DQ_KINDS)}")
+    return con.execute(
+        sqlfiles.read("drilldown", "data_quality_rows"),
+        {"kind": kind, "file": file, "reason": reason, "limit": limit},
+    ).df()

@@ -18,6 +18,7 @@ PAGES = {
     "child-protection": "/child-protection",
     "iro": "/iro",
     "iro-person": "/iro/S0001",
+    "data-quality": "/data-quality",
     "definitions": "/definitions",
 }
 CHROMIUM_ARGS = [

@@ -187,9 +187,9 @@ def test_banner_warns_when_the_last_good_load_is_too_old() -> None:
     assert shown[0] == "⚠ The last load did not complete. "
     assert "staff.csv: the file is empty (no header row)" in shown[1]
     assert "still showing the data from the last good load" in shown[1]
-    # An old failure, before the serving load, is not news.
-    old = {**failed, "started_at": "2026-10-31T02:00:00+00:00"}
-    assert not any("did not complete" in t for t in texts(banner(info, loaded, 36, old)))
+    # A load refused because another was running is not a failure of the data.
+    refused = {**failed, "status": "refused"}
+    assert not any("did not complete" in t for t in texts(banner(info, loaded, 36, refused)))
 
 
 def test_filesystem_cache_backend_round_trips_results(tmp_path: Path) -> None:

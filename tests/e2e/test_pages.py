@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
+import duckdb
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -25,6 +26,7 @@ PAGES = {
     "/child-protection": "#cp-by-chair .main-svg",
     "/iro": "text=IROs and child protection chairs",
     "/iro/S0001": "#iro-chart .main-svg",
+    "/data-quality": "#dq-records-table tbody tr",
     "/definitions": "#cla_reviews_on_time",
 }
 
@@ -209,3 +211,48 @@ def test_charts_download_as_svg_with_a_meaningful_name(page: Page, server: str) 
     assert name == "cla_reviews_on_time_2020-21_vs_2019-20_All_teams.svg"
     svg = Path(download.value.path()).read_text()
     assert svg.startswith("<svg") and "CLA reviews held on time" in svg
+
+
+def test_data_quality_page_lists_what_was_set_aside(page: Page, server: str, demo_db: Path) -> None:
+    con = duckdb.connect(str(demo_db.resolve()), read_only=True)
+    blank = con.execute(
+        "select count(*), min(line) from dq_warnings where reason_code = 'blank_code'"
+    ).fetchall()[0]
+    con.close()
+    assert blank[0] > 0  # the demo has a few blank participation codes, as real data does
+    page.goto(server + "/data-quality?kind=Warning", wait_until="networkidle")
+    row = page.locator("#dq-summary tbody tr").filter(has_text="blank_code")
+    expect(row.locator("td")).to_have_text(
+        ["cla_reviews.csv", "blank_code", f"{blank[0]:,}", str(blank[1])]
+    )
+    expect(page.locator("#dq-records-status")).to_contain_text(f"of {blank[0]:,}")
+    first = page.locator("#dq-records-table tbody tr").first.locator("td")
+    expect(first.nth(2)).to_have_text(str(blank[1]))  # the line an analyst needs
+
+
+def test_zz_a_failed_load_shows_a_banner_and_changes_nothing(
+    page: Page, server: str, demo_db: Path
+) -> None:
+    """Runs last: it leaves a failed attempt in the shared test database's log."""
+    page.goto(server + "/", wait_until="networkidle")
+    cells = page.locator("#ov-row-cla_reviews_on_time td")
+    expect(cells.first).to_be_visible(timeout=20_000)
+    before = cells.all_inner_texts()
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "queries.cli",
+            "load",
+            str(demo_db.parent / "no-such-extract"),
+            "--db",
+            str(demo_db),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    page.reload(wait_until="networkidle")
+    expect(page.locator("#load-failed-alert")).to_contain_text("The last load did not complete.")
+    expect(page.locator("#load-failed-alert")).to_contain_text("does not exist or is not a folder")
+    expect(cells).to_have_text(before)  # the figures are exactly as they were
