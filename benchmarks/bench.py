@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 import duckdb  # noqa: E402
 
+from dashboard import chromium  # noqa: E402
 from queries import demo, kpis, loader, records  # noqa: E402
 from queries.kpis import Filters  # noqa: E402
 from queries.periods import fy_bounds  # noqa: E402
@@ -302,17 +303,7 @@ def first_draw(base: str) -> list[list[str]]:
     }
     rows = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+        browser = p.chromium.launch(executable_path=chromium.CHROMIUM, args=list(chromium.FLAGS))
         for path, sel in pages.items():
             times = []
             for _ in range(5):

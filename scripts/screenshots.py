@@ -11,6 +11,9 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from dashboard import chromium  # noqa: E402
+
 PAGES = {
     "overview": "/",
     "cla-reviews": "/cla-reviews",
@@ -21,15 +24,6 @@ PAGES = {
     "data-quality": "/data-quality",
     "definitions": "/definitions",
 }
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def main() -> int:
@@ -38,7 +32,7 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     errors: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=chromium.CHROMIUM, args=list(chromium.FLAGS))
         page = browser.new_page(viewport={"width": 1440, "height": 1000}, locale="en-GB")
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         for name, path in PAGES.items():

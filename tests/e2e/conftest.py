@@ -19,21 +19,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
+from dashboard import chromium
 from queries import demo, loader
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_END = dt.date(2021, 6, 30)  # fixed, so the figures are the same on every run
-CHROMIUM = os.environ.get("SQA_TEST_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 
 
 def _free_port() -> int:
@@ -102,7 +92,7 @@ def server(demo_db: Path) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        b = p.chromium.launch(executable_path=chromium.CHROMIUM, args=list(chromium.FLAGS))
         yield b
         b.close()
 
