@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 from flask import Flask
 from flask_caching import Cache
 
-from queries import db, kpis, records, store
+from queries import db, kpis, qa, records, store
 from queries.kpis import Filters, MonthRatio, Ratio
 from queries.records import LoadInfo
 from queries.settings import Settings, load_settings
@@ -161,6 +161,60 @@ def data_quality_rows(
     con: duckdb.DuckDBPyConnection, kind: str | None, file: str | None, reason: str | None
 ) -> pd.DataFrame:
     return records.data_quality_rows(con, kind, file, reason)
+
+
+@_by_load
+def count_series(
+    con: duckdb.DuckDBPyConnection,
+    measure: str,
+    fy_from: int,
+    fy_to: int,
+    grain: str,
+    filters: Filters,
+) -> dict[str, list[tuple[str, int]]]:
+    return qa.count_series(con, measure, fy_from, fy_to, grain, filters)
+
+
+@_by_load
+def count_range(
+    con: duckdb.DuckDBPyConnection, date_from: dt.date, date_to: dt.date, filters: Filters
+) -> dict[str, int]:
+    return qa.count_range(con, date_from, date_to, filters)
+
+
+@_by_load
+def count_by_staff(
+    con: duckdb.DuckDBPyConnection,
+    measure: str,
+    date_from: dt.date,
+    date_to: dt.date,
+    team: str | None,
+) -> pd.DataFrame:
+    return qa.count_by_staff(con, measure, date_from, date_to, team)
+
+
+@_by_load
+def qa_table(con: duckdb.DuckDBPyConnection, name: str, *args: Any) -> pd.DataFrame:
+    """One of the QA breakdowns or lists in :mod:`queries.qa`, by its function name."""
+    functions: dict[str, Callable[..., pd.DataFrame]] = {
+        "drp_breakdown": qa.drp_breakdown,
+        "drp_resolution": qa.drp_resolution,
+        "drp_escalations": qa.drp_escalations,
+        "pa_breakdown": qa.pa_breakdown,
+        "audit_breakdown": qa.audit_breakdown,
+        "feedback_questions": qa.feedback_questions,
+        "caseloads": qa.caseloads,
+        "open_drps": qa.open_drps,
+        "review_worklist": qa.review_worklist,
+        "reviews_without_contact": qa.reviews_without_contact,
+    }
+    result: pd.DataFrame = functions[name](con, *args)
+    return result
+
+
+@_by_load
+def table_rows(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    return qa.table_rows(con)
 
 
 def load_history(last: int = 20) -> list[dict[str, Any]]:

@@ -42,9 +42,9 @@ def _layout(fig: go.Figure, title: str, subtitle: str, as_of: dt.datetime) -> go
         font={"family": FONT, "size": 13, "color": "#212529"},
         paper_bgcolor="white",
         plot_bgcolor="white",
-        margin={"l": 60, "r": 20, "t": 80, "b": 50},
-        height=400,
-        legend={"orientation": "h", "y": -0.15, "x": 0},
+        margin={"l": 60, "r": 20, "t": 80, "b": 95},
+        height=420,
+        legend={"orientation": "h", "y": -0.27, "x": 0},
         hoverlabel={"font": {"family": FONT}},
     )
     fig.update_xaxes(showline=True, linecolor="#adb5bd", ticks="outside")
@@ -341,3 +341,116 @@ def export_config(filename: str) -> dict[str, object]:
 def safe_name(text: str) -> str:
     """A file name made of letters, digits, dots, dashes and underscores only."""
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_")[:120] or "chart"
+
+
+def count_yoy_chart(
+    series: Mapping[str, Mapping[str, Sequence[tuple[str, int]]]],
+    selected: str,
+    comparison: str,
+    title: str,
+    unit: str,
+    subtitle: str,
+    as_of: dt.datetime,
+    grain: str,
+) -> go.Figure:
+    """Counts per week, month or quarter: each measure's chosen year solid, the comparison
+    year hatched and lighter beside it. ``series`` is {measure label: {fy label: buckets}}."""
+    fig = go.Figure()
+    for i, (label, by_year) in enumerate(series.items()):
+        colour = OKABE_ITO[i % len(OKABE_ITO)]
+        for fy, solid in ((comparison, False), (selected, True)):
+            buckets = by_year.get(fy, [])
+            xs = [_bucket_label(b, grain) for b, _ in buckets]
+            fig.add_trace(
+                go.Bar(
+                    x=xs,
+                    y=[n for _, n in buckets],
+                    name=f"{label}, {fy.replace('-', '/')}",
+                    marker={
+                        "color": colour,
+                        "opacity": 1.0 if solid else 0.45,
+                        "pattern": {"shape": "" if solid else "/"},
+                    },
+                    hovertemplate="%{x}: %{y}<extra>" + f"{label}, {fy}" + "</extra>",
+                )
+            )
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(title_text=unit, rangemode="tozero")
+    fig.update_xaxes(
+        title_text={
+            "week": "Week of the financial year (from 1 April)",
+            "quarter": "Quarter of the financial year",
+            "month": "Month (financial year, April to March)",
+        }[grain],
+        type="category",
+    )
+    return _layout(fig, title, subtitle, as_of)
+
+
+def _bucket_label(bucket: str, grain: str) -> str:
+    if grain == "month":
+        return MONTHS[(int(bucket[5:7]) - 4) % 12]
+    if grain == "quarter":
+        return {"Q1": "Q1 Apr-Jun", "Q2": "Q2 Jul-Sep", "Q3": "Q3 Oct-Dec", "Q4": "Q4 Jan-Mar"}[
+            bucket
+        ]
+    return bucket
+
+
+def display_table(df: pd.DataFrame, columns: Mapping[str, str]) -> pd.DataFrame:
+    """Pick and rename columns for display; numbers with thousands separators, NaN as –."""
+    out = pd.DataFrame()
+    for key, label in columns.items():
+        values = df[key] if key in df else pd.Series([""] * len(df))
+        out[label] = [
+            "–"
+            if v is None or (isinstance(v, float) and v != v)
+            else f"{v:,}"
+            if isinstance(v, int) and not isinstance(v, bool)
+            else f"{v:,.0f}"
+            if isinstance(v, float)
+            else v.strftime("%Y-%m-%d")
+            if hasattr(v, "strftime")
+            else str(v)
+            for v in values.astype(object)
+        ]
+    return out
+
+
+def feedback_table(df: pd.DataFrame, selected: int, comparison: int) -> pd.DataFrame:
+    """Per group and question: the share answering yes of those answering, both years."""
+
+    def label(fy: int) -> str:
+        return f"{fy}/{(fy + 1) % 100:02d}"
+
+    cells: dict[tuple[str, str], dict[str, str]] = {}
+    for rec in df.to_dict("records"):
+        key = (
+            str(rec["respondent_group"]).title(),
+            str(rec["question_text"] or rec["question_code"]),
+        )
+        row = cells.setdefault(key, {"Group": key[0], "Question": key[1]})
+        answered, yes = int(rec["answered"]), int(rec["yes"])
+        row[label(int(rec["fy_start"]))] = (
+            f"{yes / answered:.0%} ({yes} of {answered})" if answered else "–"
+        )
+    cols = ["Group", "Question", label(selected), label(comparison)]
+    return pd.DataFrame(list(cells.values()), columns=cols).fillna("–")
+
+
+def caseload_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Children allocated per IRO (rows) at each month end (columns)."""
+    if df.empty:
+        return pd.DataFrame(columns=["IRO"])
+    wide = df.assign(
+        day=pd.to_datetime(df["on_day"]).dt.strftime("%d %b"),
+        who=df["staff_name"].fillna(df["staff_id"]) + " · " + df["team"].fillna(""),
+    )
+    pivot = (
+        wide.pivot_table(index="who", columns="day", values="children", aggfunc="sum", sort=False)
+        .fillna(0)
+        .astype(int)
+    )
+    order = list(dict.fromkeys(wide["day"]))
+    pivot = pivot[order].reset_index().rename(columns={"who": "IRO"})
+    return pivot.astype(str)

@@ -46,6 +46,8 @@ NAV = (
     ("CLA reviews", "/cla-reviews"),
     ("Participation", "/participation"),
     ("Child protection", "/child-protection"),
+    ("Worklist", "/worklist"),
+    ("Quality", "/quality"),
     ("IROs", "/iro"),
     ("Data quality", "/data-quality"),
     ("Definitions", "/definitions"),

@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from queries import db, demo, kpis, loader, store
+from queries import db, demo, kpis, loader, qa, sqlfiles, store
 from queries.errors import ConfigError, LoadBusyError, LoadHeldBack, SqaError
 from queries.periods import fy_label, parse_date, parse_fy
 from queries.settings import load_settings
@@ -92,11 +92,13 @@ def cmd_kpis(args: argparse.Namespace) -> int:
     date_to = parse_date(args.date_to, "--to")
     con, _ = db.cursor(_db_path(args))
     result = kpis.kpi_range(con, date_from, date_to, _filters(args))
+    counts = qa.count_range(con, date_from, date_to, _filters(args))
     _print(
         {
             "from": date_from.isoformat(),
             "to": date_to.isoformat(),
             "kpis": {k: v.as_dict() for k, v in result.items()},
+            "counts": {k: {"count": n} for k, n in counts.items()},
         }
     )
     return 0
@@ -104,6 +106,18 @@ def cmd_kpis(args: argparse.Namespace) -> int:
 
 def cmd_series(args: argparse.Namespace) -> int:
     fy = parse_fy(args.fy)
+    if args.measure in sqlfiles.COUNTS:
+        con, _ = db.cursor(_db_path(args))
+        periods = qa.count_series(con, args.measure, fy, fy, args.grain, _filters(args))
+        _print(
+            {
+                "measure": args.measure,
+                "financial_year": fy_label(fy),
+                "grain": args.grain,
+                "periods": [{"period": b, "count": n} for b, n in periods[fy_label(fy)]],
+            }
+        )
+        return 0
     kpis.check_measure(args.measure)
     con, _ = db.cursor(_db_path(args))
     series = kpis.monthly_series(con, args.measure, fy, fy, _filters(args))
@@ -165,6 +179,12 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             p.add_argument("--measure", required=True, help="a KPI name")
             p.add_argument("--fy", required=True, help="financial year, e.g. 2020-21")
+            p.add_argument(
+                "--grain",
+                default="month",
+                choices=qa.GRAINS,
+                help="for count measures: week, month or quarter",
+            )
         p.add_argument("--team", help="only this team (staff.team)")
         p.add_argument("--staff", help="only this IRO or chair (staff_id)")
         p.set_defaults(func=func)

@@ -635,20 +635,30 @@ def _quality_assurance(
     periods: list[tuple[object, ...]],
     out: _Writer,
 ) -> None:
-    open_children = [p[1] for p in periods]
+    open_children = [str(p[1]) for p in periods]
     drps: list[tuple[object, ...]] = []
     pas: list[tuple[object, ...]] = []
     audits: list[tuple[object, ...]] = []
     feedback: list[tuple[object, ...]] = []
+    informal_recent: list[tuple[str, dt.date]] = []
     t = START
     while t <= end:
         if days.working(t):
+            informal_recent = [(c, d) for c, d in informal_recent if (t - d).days <= 120]
             fy = t.year if t.month >= 4 else t.year - 1
             yearly_formal = max(20.0, 61 - (fy - 2016) * 8)  # formal DRPs fall year on year
             yearly_informal = 90 + (fy - 2016) * 8
             yearly_pa = 40 + (fy - 2016) * 12
             for level, per_year in (("FORMAL", yearly_formal), ("INFORMAL", yearly_informal)):
                 for _ in range(_poisson(rng, per_year * scale / 253)):
+                    # Many formal DRPs escalate an informal one for the same child.
+                    child = (
+                        rng.choice(informal_recent)[0]
+                        if level == "FORMAL" and informal_recent and rng.random() < 0.5
+                        else rng.choice(open_children)
+                    )
+                    if level == "INFORMAL":
+                        informal_recent.append((child, t))
                     due = days.add(t, 10 if level == "FORMAL" else 5)
                     took = rng.choices((rng.randrange(1, 10), rng.randrange(10, 40)), (80, 20))[0]
                     resolved: dt.date | None = days.add(t, took)
@@ -656,7 +666,7 @@ def _quality_assurance(
                         resolved = None
                     drps.append(
                         (
-                            rng.choice(open_children),
+                            child,
                             rng.choice(iro_ids),
                             t,
                             level,

@@ -22,6 +22,12 @@ KPI_LABELS: dict[str, str] = {
     "rcpc_on_time": "Review CP conferences on time",
     "cla_participation": "Children participating in their review",
     "cla_attendance": "Children attending their review",
+    "minutes_within_20_working_days": "Review minutes within 20 working days",
+}
+MEASURE_LABELS: dict[str, str] = {
+    **KPI_LABELS,
+    "reviews_with_contact_since_last": "Reviews with an IRO contact since the last review",
+    "feedback_yes": "Feedback answered yes",
 }
 
 
@@ -72,8 +78,11 @@ class MonthRatio:
 
 def check_measure(measure: str) -> str:
     """``measure`` if it is a known KPI, else a :class:`QueryError` listing them."""
-    if measure not in sqlfiles.KPIS:
-        raise QueryError(f"unknown measure '{measure}'; choose one of: {', '.join(sqlfiles.KPIS)}")
+    if measure not in sqlfiles.MEASURES:
+        raise QueryError(
+            f"unknown measure '{measure}'; choose one of: "
+            f"{', '.join(sqlfiles.MEASURES + sqlfiles.COUNTS)}"
+        )
     return measure
 
 
@@ -91,7 +100,7 @@ def kpi_range(
         {"date_from": date_from, "date_to": date_to, **filters.params()},
     ).fetchall()
     found = {m: Ratio(int(n), int(d)) for m, n, d in rows}
-    return {k: found.get(k, Ratio(0, 0)) for k in sqlfiles.KPIS}
+    return {k: found.get(k, Ratio(0, 0)) for k in sqlfiles.MEASURES}
 
 
 def monthly_series(

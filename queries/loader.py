@@ -749,9 +749,11 @@ def _fill(
         report.rows[table.name] = kept
     con.execute("drop table if exists stage")
     build_calendar(con, dt.date(as_of_date.year + 3, 12, 31), closures)
+    con.execute("create table extract_date as select $d::date as d", {"d": as_of_date})
     for name in sqlfiles.EVENT_TABLES:
         con.execute(f"create table {name} as {sqlfiles.read('events', name)}")
     con.execute(f"create table measure_events as {sqlfiles.measure_events_sql()}")
+    con.execute(f"create table count_events as {sqlfiles.count_events_sql()}")
     con.execute(f"create table dq_issues as {sqlfiles.read('events', 'dq_issues')}")
     report.rejects = dict(
         con.execute("select reason_code, count(*) from rejects group by 1 order by 1").fetchall()

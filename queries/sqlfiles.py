@@ -25,6 +25,24 @@ KPIS = (
     "cla_participation",
     "cla_attendance",
 )
+# Every ratio measure (numerator / denominator): the contract's KPIs, then the rest of the
+# quality-assurance picture.
+MEASURES = (
+    *KPIS,
+    "minutes_within_20_working_days",
+    "reviews_with_contact_since_last",
+    "feedback_yes",
+)
+# Measures that are counts of events, not ratios.
+COUNTS = (
+    "drps_formal_raised",
+    "drps_informal_raised",
+    "practice_acknowledgements_raised",
+    "direct_contacts",
+    "audits_midway",
+    "audits_targeted",
+    "case_closures",
+)
 
 
 @cache
@@ -40,9 +58,18 @@ def measure_events_sql() -> str:
     """One query stacking every KPI's events in the shape of ``measure_events``.
 
     Each measure file selects ``measure, event_id, child_id, event_date, team, staff_id,
-    in_numerator, in_denominator``; month and financial year are derived here once.
+    in_numerator``; month and financial year are derived here once.
     """
-    parts = "\nunion all\n".join(f"({read('measures', k)})" for k in KPIS)
+    return _stacked("measures", MEASURES)
+
+
+def count_events_sql() -> str:
+    """One query stacking every count measure's events in the shape of ``count_events``."""
+    return _stacked("counts", COUNTS)
+
+
+def _stacked(folder: str, names: tuple[str, ...]) -> str:
+    parts = "\nunion all\n".join(f"({read(folder, k)})" for k in names)
     return f"""
     select m.*,
            strftime(m.event_date, '%Y-%m') as month,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from queries.errors import ConfigError
-from queries.sqlfiles import KPIS
+from queries.sqlfiles import MEASURES as KPIS
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,8 @@ PAGES = {
     "child-protection": "/child-protection",
     "iro": "/iro",
     "iro-person": "/iro/S0001",
+    "worklist": "/worklist",
+    "quality": "/quality",
     "data-quality": "/data-quality",
     "definitions": "/definitions",
 }

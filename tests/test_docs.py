@@ -4,7 +4,7 @@ from pathlib import Path
 
 from queries.cli import build_parser
 from queries.settings import SPECS
-from queries.sqlfiles import KPIS
+from queries.sqlfiles import COUNTS, KPIS, MEASURES
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -23,7 +23,8 @@ def test_every_sqa_command_is_in_the_readme() -> None:
 
 def test_every_kpi_is_defined() -> None:
     definitions = (ROOT / "docs" / "definitions.md").read_text(encoding="utf-8")
-    assert [k for k in KPIS if f'<a id="{k}"></a>' not in definitions] == []
+    assert [k for k in MEASURES if f'<a id="{k}"></a>' not in definitions] == []
+    assert [k for k in COUNTS if f"`{k}`" not in definitions] == []
     assert [k for k in KPIS if f"`{k}`" not in README] == []
 
 

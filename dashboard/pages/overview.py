@@ -42,6 +42,7 @@ RECORDS_PAGE = {
     "rcpc_on_time": ("/child-protection", "Review child protection conferences in the period"),
     "cla_participation": ("/participation", "CLA reviews coded PN1-PN7 in the period"),
     "cla_attendance": ("/participation", "CLA reviews coded PN1-PN7 in the period"),
+    "minutes_within_20_working_days": ("/quality", "Review minutes due in the period"),
 }
 
 pagekit.register_url_sync(URL, CONTROLS)

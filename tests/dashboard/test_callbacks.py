@@ -212,3 +212,40 @@ def test_cla_by_team_table(app: dash.Dash) -> None:
         "0",
         "0.0%",
     ]
+
+
+def test_quality_sections_say_no_data_for_absent_files(app: dash.Dash) -> None:
+    from dashboard.pages import quality
+
+    # The callback fixture's extract has no drps, audits, feedback, contacts or allocations.
+    for section, args in (
+        (quality.section_drps, ("2020-21", "2019-20", "", "", "month", "sw_team")),
+        (quality.section_audits, ("2020-21", "", "", "theme")),
+        (quality.section_feedback, ("2020-21", "2019-20")),
+        (quality.section_contacts, ("2020-21", "2019-20", "", "")),
+        (quality.section_caseloads, ("2020-21", "")),
+    ):
+        assert any(
+            t.startswith("No data loaded: the extract has no rows in")
+            for t in texts(section(*args))
+        )
+
+
+def test_minutes_chart_on_the_quality_page(app: dash.Dash) -> None:
+    from dashboard.pages import quality
+
+    fig, _config = quality.MINUTES[0]("2020-21", "2019-20", "", "")
+    selected = next(t for t in fig["data"] if t["name"] == "2020/21")
+    # R1 (4 May), R2 (27 May) and R3 (3 Aug) have no minutes and their deadlines have
+    # long passed: each counts as late. May: 0 of 2; August: 0 of 1.
+    assert list(selected["y"])[1] == 0.0 and list(selected["y"])[4] == 0.0
+
+
+def test_worklist_summary(app: dash.Dash) -> None:
+    from dashboard.pages import worklist
+
+    # Open periods: BASE's C9 (review 2 due 20 Apr 2015), P1 for C1 (R1 4 May, R3 3 Aug
+    # 2020: review 3 due 3 Feb 2021) and P2 for C2 (R2 27 May 2020: review 2 due 27 Aug
+    # 2020). All overdue by the extract date (31 Oct 2026).
+    summary = texts(worklist.update_summary("28", "", ""))
+    assert summary[0] == "3 overdue" and " and 0 due in the next 28 days" in summary[1]

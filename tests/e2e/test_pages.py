@@ -13,6 +13,8 @@ import duckdb
 import pytest
 from playwright.sync_api import Page, expect
 
+from queries.kpis import KPI_LABELS
+
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -27,6 +29,8 @@ PAGES = {
     "/iro": "text=IROs and child protection chairs",
     "/iro/S0001": "#iro-chart .main-svg",
     "/data-quality": "#dq-records-table tbody tr",
+    "/quality": "#qa-caseloads tbody tr",
+    "/worklist": "#wl-records-table tbody tr",
     "/definitions": "#cla_reviews_on_time",
 }
 
@@ -77,7 +81,8 @@ def test_overview_filter_gives_what_sqa_kpis_prints(page: Page, server: str, dem
         "kpis", "--from", "2020-04-01", "--to", "2021-03-31", "--team", "IRO Team South", db=demo_db
     )["kpis"]
     assert south["cla_reviews_on_time"]["denominator"] < k["denominator"]
-    for key, kpi in south.items():
+    for key in KPI_LABELS:  # the rows of the overview table
+        kpi = south[key]
         cells = page.locator(f"#ov-row-{key} td")
         expect(cells.nth(0)).to_have_text(f"{kpi['numerator']:,}")
         expect(cells.nth(1)).to_have_text(f"{kpi['denominator']:,}")
@@ -228,6 +233,40 @@ def test_data_quality_page_lists_what_was_set_aside(page: Page, server: str, dem
     expect(page.locator("#dq-records-status")).to_contain_text(f"of {blank[0]:,}")
     first = page.locator("#dq-records-table tbody tr").first.locator("td")
     expect(first.nth(2)).to_have_text(str(blank[1]))  # the line an analyst needs
+
+
+def test_quality_page_counts_match_sqa(page: Page, server: str, demo_db: Path) -> None:
+    page.goto(server + "/quality?fy=2020-21&cmp=2019-20", wait_until="networkidle")
+    table = page.locator("#qa-drp-breakdown tbody tr")
+    expect(table.first).to_be_visible(timeout=20_000)
+    formal = sum(
+        int(t.replace(",", ""))
+        for t in page.locator("#qa-drp-breakdown tbody tr td:nth-child(2)").all_inner_texts()
+    )
+    counts = sqa("kpis", "--from", "2020-04-01", "--to", "2021-03-31", db=demo_db)["counts"]
+    assert formal == counts["drps_formal_raised"]["count"] > 0
+    expect(page.locator("#qa-audit-counts")).to_contain_text(
+        f"{counts['audits_midway']['count']:,} mid-way audits"
+    )
+    choose(page, "qa-drp-dim", "Issue")
+    expect(page.locator("#qa-drp-breakdown thead")).to_contain_text("Issue")
+    assert parse_qs(urlparse(page.url).query)["fy"] == ["2020-21"]
+
+
+def test_worklist_lists_what_is_due(page: Page, server: str, demo_db: Path) -> None:
+    con = duckdb.connect(str(demo_db.resolve()), read_only=True)
+    from queries import qa
+
+    due = qa.review_worklist(con, 56)
+    con.close()
+    page.goto(server + "/worklist?days=56", wait_until="networkidle")
+    overdue = int(due["overdue"].sum())
+    expect(page.locator("#wl-summary-text")).to_contain_text(
+        f"{overdue:,} overdue and {len(due) - overdue:,} due in the next 56 days"
+    )
+    expect(page.locator("#wl-records-status")).to_contain_text(f"of {len(due):,}")
+    first = page.locator("#wl-records-table tbody tr").first.locator("td")
+    expect(first.first).to_have_text(str(due["child_id"].iloc[0]))
 
 
 def test_zz_a_failed_load_shows_a_banner_and_changes_nothing(

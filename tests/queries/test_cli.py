@@ -50,13 +50,23 @@ def test_kpis_json(loaded: Path) -> None:
     assert out["kpis"]["cla_participation"] == {"numerator": 2, "denominator": 2, "rate": 1.0}
     assert out["kpis"]["cla_attendance"] == {"numerator": 1, "denominator": 2, "rate": 0.5}
     assert out["kpis"]["rcpc_on_time"] == {"numerator": 0, "denominator": 0, "rate": None}
-    assert set(out["kpis"]) == {
+    assert list(out["kpis"])[:5] == [  # the contract's five, first and in its order
         "cla_reviews_on_time",
         "icpc_within_15_working_days",
         "rcpc_on_time",
         "cla_participation",
         "cla_attendance",
+    ]
+    # R1 and R2 have no minutes and their 20-working-day deadlines passed long ago.
+    assert out["kpis"]["minutes_within_20_working_days"] == {
+        "numerator": 0,
+        "denominator": 2,
+        "rate": 0.0,
     }
+    # No direct_contacts.csv or feedback.csv in this extract: no data, not 0%.
+    assert out["kpis"]["reviews_with_contact_since_last"]["rate"] is None
+    assert out["kpis"]["feedback_yes"]["rate"] is None
+    assert out["counts"]["drps_formal_raised"] == {"count": 0}
 
 
 def test_kpis_filtered_by_team_and_staff(loaded: Path) -> None:
@@ -126,3 +136,20 @@ def test_failed_load_exits_non_zero(tmp_path: Path, loaded: Path) -> None:
     assert done.stderr.startswith("sqa: extract folder") and done.stderr.count("\n") == 1
     again = sqa("kpis", "--from", "2020-04-01", "--to", "2021-03-31", "--db", str(loaded))
     assert json.loads(again.stdout)["kpis"]["cla_reviews_on_time"]["denominator"] == 2
+
+
+def test_series_of_a_count_by_quarter(loaded: Path) -> None:
+    done = sqa(
+        "series",
+        "--measure",
+        "direct_contacts",
+        "--fy",
+        "2020-21",
+        "--grain",
+        "quarter",
+        "--db",
+        str(loaded),
+    )
+    out = json.loads(done.stdout)
+    assert out["grain"] == "quarter"
+    assert out["periods"] == [{"period": q, "count": 0} for q in ("Q1", "Q2", "Q3", "Q4")]

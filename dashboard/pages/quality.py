@@ -1,0 +1,450 @@
+"""Quality assurance: DRPs, practice acknowledgements, contacts, audits, feedback, caseloads,
+minutes: the annual report's sections 3.3, 5.1.2, 5.2, 5.3 and 6, live."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+from dash import Input, Output, html
+
+from dashboard import components, data, figures, pagekit
+from dashboard.view import chosen
+from queries.kpis import Filters
+from queries.periods import fy_bounds, parse_fy
+from queries.qa import AUDIT_DIMENSIONS, DRP_DIMENSIONS, GRAINS
+
+dash.register_page(
+    __name__, path="/quality", name="Quality assurance", title="Quality assurance · SQA Dashboard"
+)
+
+FY = "qa-fy"
+CMP = "qa-cmp"
+TEAM = "qa-team"
+GRAIN = "qa-grain"
+DRP_DIM = "qa-drp-dim"
+AUDIT_DIM = "qa-audit-dim"
+STAFF = "qa-staff"  # the person filter of the shared filter bar (IRO)
+URL = "qa-url"
+CONTROLS = {"fy": FY, "cmp": CMP, "team": TEAM, "staff": STAFF, "grain": GRAIN}
+DIM_WORDS = {
+    "sw_team": "Social-work team",
+    "issue_category": "Issue",
+    "stage": "Stage",
+    "theme": "Theme",
+    "auditor": "Auditor",
+    "judgement": "Judgement",
+}
+
+pagekit.register_url_sync(URL, CONTROLS)
+
+
+def _no_data(file: str) -> html.P:
+    return html.P(
+        f"No data loaded: the extract has no rows in {file} (an optional file).",
+        className="text-body-secondary fst-italic",
+    )
+
+
+def _period(fy: str) -> tuple[Any, Any]:
+    return fy_bounds(parse_fy(fy))
+
+
+def _counts_chart(
+    measures: dict[str, str],
+    title: str,
+    unit: str,
+    fy: str,
+    cmp: str,
+    team: str,
+    staff: str,
+    grain: str,
+    chart_id: str,
+) -> Any:
+    a, b = sorted((parse_fy(fy), parse_fy(cmp)))
+    filters = Filters(chosen(team), chosen(staff))
+    series = {label: data.count_series(m, a, b, grain, filters) for m, label in measures.items()}
+    fig = figures.count_yoy_chart(
+        series,
+        fy,
+        cmp,
+        title,
+        unit,
+        pagekit.who(team, staff),
+        data.load_info().extract_as_of,
+        grain,
+    )
+    return components.chart(chart_id, fig, f"{chart_id}_{fy}_{pagekit.who(team, staff)}")
+
+
+@data.cached_view
+def section_drps(fy: str, cmp: str, team: str, staff: str, grain: str, dim: str) -> Any:
+    if not data.table_rows().get("drps"):
+        return _no_data("drps.csv")
+    start, end = _period(fy)
+    res = data.qa_table("drp_resolution", start, end)
+    esc = data.qa_table("drp_escalations", start, end)
+    return html.Div(
+        [
+            _counts_chart(
+                {"drps_formal_raised": "Formal", "drps_informal_raised": "Informal"},
+                f"DRPs raised, {fy.replace('-', '/')} vs {cmp.replace('-', '/')}",
+                "DRPs raised",
+                fy,
+                cmp,
+                team,
+                staff,
+                grain,
+                "qa-drp-chart",
+            ),
+            components.frame_table(
+                figures.display_table(
+                    data.qa_table("drp_breakdown", dim, start, end),
+                    {
+                        "category": DIM_WORDS[dim],
+                        "formal": "Formal",
+                        "informal": "Informal",
+                        "total": "Total",
+                    },
+                ),
+                f"DRPs raised in {fy.replace('-', '/')} by {DIM_WORDS[dim].lower()}",
+                "qa-drp-breakdown",
+            ),
+            components.frame_table(
+                figures.display_table(
+                    res,
+                    {
+                        "level": "Level",
+                        "raised": "Raised",
+                        "resolved": "Resolved",
+                        "still_open": "Still open",
+                        "median_days": "Median days to resolve",
+                        "p90_days": "90% resolved within (days)",
+                    },
+                ),
+                f"Time to resolve DRPs raised in {fy.replace('-', '/')}",
+                "qa-drp-resolution",
+            ),
+            html.P(
+                f"{len(esc):,} formal DRPs in {fy.replace('-', '/')} followed an informal DRP "
+                "for the same child within six months (escalations).",
+                id="qa-escalations",
+            ),
+        ]
+    )
+
+
+@data.cached_view
+def section_open_drps(team: str, staff: str) -> Any:
+    if not data.table_rows().get("drps"):
+        return html.Div()
+    df = data.qa_table("open_drps", Filters(chosen(team), chosen(staff)))
+    overdue = int(df["response_overdue"].sum()) if len(df) else 0
+    shown = figures.display_table(
+        df.assign(response_overdue=df["response_overdue"].map({True: "Overdue", False: ""})),
+        {
+            "child_id": "Child id",
+            "level": "Level",
+            "stage": "Stage",
+            "sw_team": "SW team",
+            "raised_date": "Raised",
+            "age_days": "Age (days)",
+            "response_due_date": "Response due",
+            "response_overdue": "Response",
+            "raised_by_name": "Raised by",
+        },
+    )
+    return html.Div(
+        [
+            html.P(
+                f"{len(df):,} DRPs open on the extract date; {overdue:,} with the response "
+                "overdue (due date passed, unresolved). Oldest first; children by id only.",
+                id="qa-open-summary",
+            ),
+            components.frame_table(shown.head(50), "Open DRPs (the oldest 50)", "qa-open-drps"),
+        ]
+    )
+
+
+@data.cached_view
+def section_pas(fy: str, cmp: str, team: str, staff: str, grain: str) -> Any:
+    if not data.table_rows().get("practice_acknowledgements"):
+        return _no_data("practice_acknowledgements.csv")
+    start, end = _period(fy)
+    return html.Div(
+        [
+            _counts_chart(
+                {
+                    "practice_acknowledgements_raised": "Practice acknowledgements",
+                    "drps_formal_raised": "Formal DRPs",
+                },
+                f"Practice acknowledgements beside formal DRPs, {fy.replace('-', '/')} "
+                f"vs {cmp.replace('-', '/')}",
+                "Raised",
+                fy,
+                cmp,
+                team,
+                staff,
+                grain,
+                "qa-pa-chart",
+            ),
+            components.frame_table(
+                figures.display_table(
+                    data.qa_table("pa_breakdown", start, end),
+                    {"sw_team": "Social-work team", "theme": "Theme", "raised": "Raised"},
+                ),
+                f"Practice acknowledgements in {fy.replace('-', '/')} by team and theme",
+                "qa-pa-breakdown",
+            ),
+        ]
+    )
+
+
+@data.cached_view
+def section_contacts(fy: str, cmp: str, team: str, staff: str) -> Any:
+    if not data.table_rows().get("direct_contacts"):
+        return _no_data("direct_contacts.csv")
+    start, end = _period(fy)
+    gaps = data.qa_table(
+        "reviews_without_contact", start, end, Filters(chosen(team), chosen(staff))
+    )
+    fig, config = pagekit.yoy_chart(
+        "reviews_with_contact_since_last",
+        "Reviews with an IRO contact since the last review",
+        "% of reviews (second and later)",
+        fy,
+        cmp,
+        team,
+        staff,
+    )
+    return html.Div(
+        [
+            _counts_chart(
+                {"direct_contacts": "Direct contacts"},
+                f"IRO direct contacts, {fy.replace('-', '/')} vs {cmp.replace('-', '/')}",
+                "Contacts",
+                fy,
+                cmp,
+                team,
+                staff,
+                "month",
+                "qa-contact-chart",
+            ),
+            components.chart("qa-contact-ratio", fig, config=config),
+            components.frame_table(
+                figures.display_table(
+                    data.count_by_staff("direct_contacts", start, end, chosen(team)),
+                    {"staff_name": "IRO", "team": "Team", "events": "Contacts"},
+                ),
+                f"Direct contacts by IRO, {fy.replace('-', '/')}",
+                "qa-contacts-by-iro",
+            ),
+            html.P(
+                f"{len(gaps):,} reviews in {fy.replace('-', '/')} followed a gap with no IRO "
+                "contact since the previous review.",
+                id="qa-gap-count",
+            ),
+            components.frame_table(
+                figures.display_table(
+                    gaps.head(50),
+                    {
+                        "child_id": "Child id",
+                        "previous_review_date": "Previous review",
+                        "review_date": "This review",
+                        "days_between": "Days between",
+                        "iro_name": "IRO",
+                        "team": "Team",
+                    },
+                ),
+                "Children with no IRO contact between two reviews (the latest 50)",
+                "qa-contact-gaps",
+            ),
+        ]
+    )
+
+
+@data.cached_view
+def section_audits(fy: str, team: str, staff: str, dim: str) -> Any:
+    if not data.table_rows().get("audits"):
+        return _no_data("audits.csv")
+    start, end = _period(fy)
+    counts = data.count_range(start, end, Filters(chosen(team), chosen(staff)))
+    table = data.qa_table("audit_breakdown", dim, start, end)
+    return html.Div(
+        [
+            html.P(
+                f"{fy.replace('-', '/')}: {counts['audits_midway']:,} mid-way audits and "
+                f"{counts['audits_targeted']:,} targeted audit records.",
+                id="qa-audit-counts",
+            ),
+            components.frame_table(
+                figures.display_table(
+                    table,
+                    {
+                        "category": DIM_WORDS[dim],
+                        "midway": "Mid-way",
+                        "targeted": "Targeted",
+                        "children": "Children audited",
+                    },
+                ),
+                f"Audits in {fy.replace('-', '/')} by {DIM_WORDS[dim].lower()}",
+                "qa-audits",
+            ),
+        ]
+    )
+
+
+@data.cached_view
+def section_feedback(fy: str, cmp: str) -> Any:
+    if not data.table_rows().get("feedback"):
+        return _no_data("feedback.csv")
+    a, b = parse_fy(fy), parse_fy(cmp)
+    df = data.qa_table("feedback_questions", min(a, b), max(a, b))
+    return html.Div(
+        [
+            components.frame_table(
+                figures.feedback_table(df, a, b),
+                "Share answering yes, of those who answered",
+                "qa-feedback",
+            ),
+            html.P(
+                "Free-text comments are not shown here: they will be visible to managers "
+                "only, once sign-in and roles are in place.",
+                className="small text-body-secondary",
+            ),
+        ]
+    )
+
+
+@data.cached_view
+def section_caseloads(fy: str, team: str) -> Any:
+    if not data.table_rows().get("iro_allocations"):
+        return _no_data("iro_allocations.csv")
+    df = data.qa_table("caseloads", parse_fy(fy), chosen(team))
+    closures = data.count_range(*_period(fy), Filters(chosen(team)))["case_closures"]
+    return html.Div(
+        [
+            html.P(
+                f"{closures:,} allocations ended (case closures) in {fy.replace('-', '/')}.",
+                id="qa-closures",
+            ),
+            components.frame_table(
+                figures.caseload_table(df),
+                "Children allocated to each IRO at each month end (the last "
+                "column is the extract date)",
+                "qa-caseloads",
+            ),
+        ]
+    )
+
+
+def layout(**params: str | None) -> Any:
+    ctx = pagekit.page_context(params, roles=pagekit.IRO_ROLES)
+    fy, cmp, team, staff = pagekit.control_values(ctx.view)
+    asked = params.get("grain") or "month"
+    grain = asked if asked in GRAINS else "month"
+    minutes_fig, minutes_cfg = MINUTES[0](fy, cmp, team, staff)
+    grain_opts = [{"label": g.title(), "value": g} for g in GRAINS]
+    return html.Div(
+        [
+            html.H1("Quality assurance"),
+            html.P(
+                "Disputes and acknowledgements, IRO contacts, audits, what children, families "
+                "and professionals told us, caseloads and review minutes.",
+                className="text-body-secondary",
+            ),
+            components.notices(ctx.view.notices),
+            components.filter_bar(
+                {"fy": FY, "cmp": CMP, "team": TEAM, "staff": STAFF},
+                ctx.view,
+                ctx.years,
+                ctx.teams,
+                ctx.staff,
+            ),
+            html.H2("Review minutes"),
+            components.chart(MINUTES_CHART, minutes_fig, config=minutes_cfg),
+            html.Div(MINUTES[1](fy, cmp, team, staff), id=MINUTES_TABLE),
+            html.H2("Dispute resolution (DRPs)"),
+            html.Div(
+                [
+                    components.labelled(
+                        "DRPs by", components.select(GRAIN, grain_opts, grain), GRAIN, 2
+                    ),
+                    components.labelled(
+                        "Break down by",
+                        components.select(
+                            DRP_DIM,
+                            [{"label": DIM_WORDS[d], "value": d} for d in DRP_DIMENSIONS],
+                            "sw_team",
+                        ),
+                        DRP_DIM,
+                        3,
+                    ),
+                ],
+                className="row filter-bar g-3 mx-0",
+            ),
+            html.Div(section_drps(fy, cmp, team, staff, grain, "sw_team"), id="qa-drps"),
+            html.Div(section_open_drps(team, staff), id="qa-open"),
+            html.H2("Practice acknowledgements"),
+            html.Div(section_pas(fy, cmp, team, staff, grain), id="qa-pas"),
+            html.H2("IRO direct contacts"),
+            html.Div(section_contacts(fy, cmp, team, staff), id="qa-contacts"),
+            html.H2("Audits"),
+            html.Div(
+                components.labelled(
+                    "Break down by",
+                    components.select(
+                        AUDIT_DIM,
+                        [{"label": DIM_WORDS[d], "value": d} for d in AUDIT_DIMENSIONS],
+                        "theme",
+                    ),
+                    AUDIT_DIM,
+                    3,
+                ),
+                className="row filter-bar g-3 mx-0",
+            ),
+            html.Div(section_audits(fy, team, staff, "theme"), id="qa-audits-section"),
+            html.H2("Service-user feedback"),
+            html.Div(section_feedback(fy, cmp), id="qa-feedback-section"),
+            html.H2("Caseloads"),
+            html.Div(section_caseloads(fy, team), id="qa-caseloads-section"),
+            pagekit.url_stores(URL, CONTROLS),
+        ]
+    )
+
+
+MINUTES_CHART = "qa-minutes-chart"
+MINUTES_TABLE = "qa-minutes-table"
+MINUTES = pagekit.register_yoy(
+    "minutes_within_20_working_days",
+    "Review minutes completed within 20 working days",
+    "% of reviews whose minutes were due",
+    MINUTES_CHART,
+    MINUTES_TABLE,
+    (FY, CMP, TEAM, STAFF),
+)
+
+_IN = {
+    name: Input(cid, "value")
+    for name, cid in {
+        "fy": FY,
+        "cmp": CMP,
+        "team": TEAM,
+        "staff": STAFF,
+        "grain": GRAIN,
+        "drp": DRP_DIM,
+        "audit": AUDIT_DIM,
+    }.items()
+}
+for _out, _fn, _inputs in (
+    ("qa-drps", section_drps, ("fy", "cmp", "team", "staff", "grain", "drp")),
+    ("qa-open", section_open_drps, ("team", "staff")),
+    ("qa-pas", section_pas, ("fy", "cmp", "team", "staff", "grain")),
+    ("qa-contacts", section_contacts, ("fy", "cmp", "team", "staff")),
+    ("qa-audits-section", section_audits, ("fy", "team", "staff", "audit")),
+    ("qa-feedback-section", section_feedback, ("fy", "cmp")),
+    ("qa-caseloads-section", section_caseloads, ("fy", "team")),
+):
+    dash.callback(Output(_out, "children"), *[_IN[i] for i in _inputs], prevent_initial_call=True)(
+        _fn
+    )
