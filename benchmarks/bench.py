@@ -300,6 +300,9 @@ def first_draw(base: str) -> list[list[str]]:
         "/participation": "#par-mix .main-svg",
         "/child-protection": "#cp-records-table tbody tr",
         "/iro/S0001": "#iro-chart .main-svg",
+        "/worklist": "#wl-records-table tbody tr",
+        "/quality": "#qa-caseloads tbody tr",
+        "/data-quality": "#dq-records-table tbody tr",
     }
     rows = []
     with sync_playwright() as p:
