@@ -161,7 +161,7 @@ def section_open_drps(team: str, staff: str) -> Any:
                 "overdue (due date passed, unresolved). Oldest first; children by id only.",
                 id="qa-open-summary",
             ),
-            components.frame_table(shown.head(50), "Open DRPs (the oldest 50)", "qa-open-drps"),
+            components.frame_table(shown.head(25), "Open DRPs (the oldest 25)", "qa-open-drps"),
         ]
     )
 
@@ -190,10 +190,11 @@ def section_pas(fy: str, cmp: str, team: str, staff: str, grain: str) -> Any:
             ),
             components.frame_table(
                 figures.display_table(
-                    data.qa_table("pa_breakdown", start, end),
+                    data.qa_table("pa_breakdown", start, end).head(15),
                     {"sw_team": "Social-work team", "theme": "Theme", "raised": "Raised"},
                 ),
-                f"Practice acknowledgements in {fy.replace('-', '/')} by team and theme",
+                f"Practice acknowledgements in {fy.replace('-', '/')}: the 15 largest team "
+                "and theme groups",
                 "qa-pa-breakdown",
             ),
         ]
@@ -246,7 +247,7 @@ def section_contacts(fy: str, cmp: str, team: str, staff: str) -> Any:
             ),
             components.frame_table(
                 figures.display_table(
-                    gaps.head(50),
+                    gaps.head(25),
                     {
                         "child_id": "Child id",
                         "previous_review_date": "Previous review",
@@ -256,7 +257,7 @@ def section_contacts(fy: str, cmp: str, team: str, staff: str) -> Any:
                         "team": "Team",
                     },
                 ),
-                "Children with no IRO contact between two reviews (the latest 50)",
+                "Children with no IRO contact between two reviews (the latest 25)",
                 "qa-contact-gaps",
             ),
         ]

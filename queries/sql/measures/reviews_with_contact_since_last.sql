@@ -11,12 +11,11 @@ select 'reviews_with_contact_since_last' as measure,
        e.review_date as event_date,
        e.team,
        e.iro_id as staff_id,
-       exists (
-           select 1 from direct_contacts d
-           where d.child_id = e.child_id
-             and d.contact_date > e.previous_review_date
-             and d.contact_date < e.review_date
-       ) as in_numerator
+       -- The latest contact strictly before this review (an ASOF join, one pass) falls
+       -- after the previous review.
+       coalesce(d.contact_date > e.previous_review_date, false) as in_numerator
 from cla_review_events e
+asof left join direct_contacts d
+  on d.child_id = e.child_id and d.contact_date < e.review_date
 where e.previous_review_date is not null
   and exists (select 1 from direct_contacts)
