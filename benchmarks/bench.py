@@ -301,7 +301,8 @@ def first_draw(base: str) -> list[list[str]]:
         "/child-protection": "#cp-records-table tbody tr",
         "/iro/S0001": "#iro-chart .main-svg",
         "/worklist": "#wl-records-table tbody tr",
-        "/quality": "#qa-caseloads tbody tr",
+        "/quality": "#qa-minutes-chart .main-svg",
+        "/quality?section=drps": "#qa-drp-breakdown tbody tr",
         "/data-quality": "#dq-records-table tbody tr",
     }
     rows = []

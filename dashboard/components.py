@@ -85,7 +85,7 @@ def period_controls(period_id: str, from_id: str, to_id: str, view: View) -> dbc
                             id=period_id, options=options, value=view.period, inline=True
                         ),
                         role="radiogroup",
-                        **_aria(labelledby=f"{period_id}-label"),
+                        **aria(labelledby=f"{period_id}-label"),
                     ),
                 ],
                 md=6,
@@ -229,7 +229,7 @@ def records_block(
                         n_clicks=0,
                         className="btn btn-outline-secondary btn-sm me-2",
                         disabled=no_prev,
-                        **_aria(label=f"Previous page of {what}"),
+                        **aria(label=f"Previous page of {what}"),
                     ),
                     html.Span(status, id=f"{prefix}-status", className="me-2", role="status"),
                     html.Button(
@@ -238,14 +238,14 @@ def records_block(
                         n_clicks=0,
                         className="btn btn-outline-secondary btn-sm me-3",
                         disabled=no_next,
-                        **_aria(label=f"Next page of {what}"),
+                        **aria(label=f"Next page of {what}"),
                     ),
                     html.Button(
                         "Download CSV",
                         id=f"{prefix}-csv",
                         n_clicks=0,
                         className="btn btn-outline-primary btn-sm",
-                        **_aria(label=f"Download CSV of all {what}"),
+                        **aria(label=f"Download CSV of all {what}"),
                     ),
                     dcc.Download(id=f"{prefix}-download"),
                 ],
@@ -330,6 +330,6 @@ def query_string(**params: str | None) -> str:
     return ("?" + urlencode(clean)) if clean else ""
 
 
-def _aria(**attrs: str) -> dict[str, Any]:
+def aria(**attrs: str) -> dict[str, Any]:
     """``aria-*`` attributes, which Python keywords cannot spell."""
     return {f"aria-{k}": v for k, v in attrs.items()}

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import dash
-from dash import Input, Output, html
+import dash_bootstrap_components as dbc
+from dash import Input, Output, dcc, html
 
 from dashboard import components, data, figures, pagekit
 from dashboard.view import chosen
@@ -26,7 +27,8 @@ DRP_DIM = "qa-drp-dim"
 AUDIT_DIM = "qa-audit-dim"
 STAFF = "qa-staff"  # the person filter of the shared filter bar (IRO)
 URL = "qa-url"
-CONTROLS = {"fy": FY, "cmp": CMP, "team": TEAM, "staff": STAFF, "grain": GRAIN}
+SECTION = "qa-section"
+CONTROLS = {"fy": FY, "cmp": CMP, "team": TEAM, "staff": STAFF, "section": f"{SECTION}.data"}
 DIM_WORDS = {
     "sw_team": "Social-work team",
     "issue_category": "Issue",
@@ -339,33 +341,54 @@ def section_caseloads(fy: str, team: str) -> Any:
     )
 
 
-def layout(**params: str | None) -> Any:
-    ctx = pagekit.page_context(params, roles=pagekit.IRO_ROLES)
-    fy, cmp, team, staff = pagekit.control_values(ctx.view)
-    asked = params.get("grain") or "month"
-    grain = asked if asked in GRAINS else "month"
-    minutes_fig, minutes_cfg = MINUTES[0](fy, cmp, team, staff)
-    grain_opts = [{"label": g.title(), "value": g} for g in GRAINS]
-    return html.Div(
+SECTION_TITLES = {
+    "minutes": "Review minutes",
+    "drps": "DRPs",
+    "acknowledgements": "Practice acknowledgements",
+    "contacts": "IRO contacts",
+    "audits": "Audits",
+    "feedback": "Feedback",
+    "caseloads": "Caseloads",
+}
+
+
+def _section_links(current: str, params: dict[str, str]) -> Any:
+    return dbc.Nav(
         [
-            html.H1("Quality assurance"),
-            html.P(
-                "Disputes and acknowledgements, IRO contacts, audits, what children, families "
-                "and professionals told us, caseloads and review minutes.",
-                className="text-body-secondary",
-            ),
-            components.notices(ctx.view.notices),
-            components.filter_bar(
-                {"fy": FY, "cmp": CMP, "team": TEAM, "staff": STAFF},
-                ctx.view,
-                ctx.years,
-                ctx.teams,
-                ctx.staff,
-            ),
-            html.H2("Review minutes"),
-            components.chart(MINUTES_CHART, minutes_fig, config=minutes_cfg),
+            dbc.NavItem(
+                dbc.NavLink(
+                    title,
+                    href="/quality" + components.query_string(**{**params, "section": key}),
+                    active=key == current,
+                )
+            )
+            for key, title in SECTION_TITLES.items()
+        ],
+        pills=True,
+        className="flex-wrap",
+    )
+
+
+def _section_nav(current: str, params: dict[str, str]) -> Any:
+    """Links to each section, keeping the filters: one section is drawn at a time."""
+    return html.Nav(
+        _section_links(current, params),
+        id="qa-sections",
+        className="mb-3",
+        **components.aria(label="Quality-assurance sections"),
+    )
+
+
+def _section(section: str, fy: str, cmp: str, team: str, staff: str, grain: str) -> list[Any]:
+    grain_opts = [{"label": g.title(), "value": g} for g in GRAINS]
+    if section == "minutes":
+        fig, cfg = MINUTES[0](fy, cmp, team, staff)
+        return [
+            components.chart(MINUTES_CHART, fig, config=cfg),
             html.Div(MINUTES[1](fy, cmp, team, staff), id=MINUTES_TABLE),
-            html.H2("Dispute resolution (DRPs)"),
+        ]
+    if section == "drps":
+        return [
             html.Div(
                 [
                     components.labelled(
@@ -386,11 +409,21 @@ def layout(**params: str | None) -> Any:
             ),
             html.Div(section_drps(fy, cmp, team, staff, grain, "sw_team"), id="qa-drps"),
             html.Div(section_open_drps(team, staff), id="qa-open"),
-            html.H2("Practice acknowledgements"),
+        ]
+    if section == "acknowledgements":
+        return [
+            html.Div(
+                components.labelled(
+                    "Count by", components.select(GRAIN, grain_opts, grain), GRAIN, 2
+                ),
+                className="row filter-bar g-3 mx-0",
+            ),
             html.Div(section_pas(fy, cmp, team, staff, grain), id="qa-pas"),
-            html.H2("IRO direct contacts"),
-            html.Div(section_contacts(fy, cmp, team, staff), id="qa-contacts"),
-            html.H2("Audits"),
+        ]
+    if section == "contacts":
+        return [html.Div(section_contacts(fy, cmp, team, staff), id="qa-contacts")]
+    if section == "audits":
+        return [
             html.Div(
                 components.labelled(
                     "Break down by",
@@ -405,13 +438,61 @@ def layout(**params: str | None) -> Any:
                 className="row filter-bar g-3 mx-0",
             ),
             html.Div(section_audits(fy, team, staff, "theme"), id="qa-audits-section"),
-            html.H2("Service-user feedback"),
-            html.Div(section_feedback(fy, cmp), id="qa-feedback-section"),
-            html.H2("Caseloads"),
-            html.Div(section_caseloads(fy, team), id="qa-caseloads-section"),
+        ]
+    if section == "feedback":
+        return [html.Div(section_feedback(fy, cmp), id="qa-feedback-section")]
+    return [html.Div(section_caseloads(fy, team), id="qa-caseloads-section")]
+
+
+def layout(**params: str | None) -> Any:
+    ctx = pagekit.page_context(params, roles=pagekit.IRO_ROLES)
+    fy, cmp, team, staff = pagekit.control_values(ctx.view)
+    asked = params.get("grain") or "month"
+    grain = asked if asked in GRAINS else "month"
+    section = params.get("section") or "minutes"
+    notices = list(ctx.view.notices)
+    if section not in SECTION_TITLES:
+        notices.append(f"There is no section '{section}'; showing review minutes.")
+        section = "minutes"
+    keep = {k: v for k, v in params.items() if k in ("fy", "cmp", "team", "staff", "grain") and v}
+    return html.Div(
+        [
+            html.H1("Quality assurance"),
+            html.P(
+                "Disputes and acknowledgements, IRO contacts, audits, what children, families "
+                "and professionals told us, caseloads and review minutes.",
+                className="text-body-secondary",
+            ),
+            components.notices(notices),
+            components.filter_bar(
+                {"fy": FY, "cmp": CMP, "team": TEAM, "staff": STAFF},
+                ctx.view,
+                ctx.years,
+                ctx.teams,
+                ctx.staff,
+            ),
+            _section_nav(section, keep),
+            html.H2(SECTION_TITLES[section]),
+            *_section(section, fy, cmp, team, staff, grain),
+            dcc.Store(id=SECTION, data=section),
             pagekit.url_stores(URL, CONTROLS),
         ]
     )
+
+
+@dash.callback(
+    Output("qa-sections", "children"),
+    Input(FY, "value"),
+    Input(CMP, "value"),
+    Input(TEAM, "value"),
+    Input(STAFF, "value"),
+    dash.State(SECTION, "data"),
+    prevent_initial_call=True,
+)
+def update_section_links(fy: str, cmp: str, team: str, staff: str, section: str) -> Any:
+    """Keep the section links carrying the filters as they are now."""
+    keep = {"fy": fy, "cmp": cmp, "team": chosen(team) or "", "staff": chosen(staff) or ""}
+    return _section_links(section, {k: v for k, v in keep.items() if v})
 
 
 MINUTES_CHART = "qa-minutes-chart"

@@ -29,7 +29,11 @@ PAGES = {
     "/iro": "text=IROs and child protection chairs",
     "/iro/S0001": "#iro-chart .main-svg",
     "/data-quality": "#dq-records-table tbody tr",
-    "/quality": "#qa-caseloads tbody tr",
+    "/quality": "#qa-minutes-chart .main-svg",
+    "/quality?section=drps": "#qa-drp-breakdown tbody tr",
+    "/quality?section=contacts": "#qa-contact-gaps tbody tr",
+    "/quality?section=feedback": "#qa-feedback tbody tr",
+    "/quality?section=caseloads": "#qa-caseloads tbody tr",
     "/worklist": "#wl-records-table tbody tr",
     "/definitions": "#cla_reviews_on_time",
 }
@@ -236,7 +240,7 @@ def test_data_quality_page_lists_what_was_set_aside(page: Page, server: str, dem
 
 
 def test_quality_page_counts_match_sqa(page: Page, server: str, demo_db: Path) -> None:
-    page.goto(server + "/quality?fy=2020-21&cmp=2019-20", wait_until="networkidle")
+    page.goto(server + "/quality?fy=2020-21&cmp=2019-20&section=drps", wait_until="networkidle")
     table = page.locator("#qa-drp-breakdown tbody tr")
     expect(table.first).to_be_visible(timeout=20_000)
     formal = sum(
@@ -245,12 +249,15 @@ def test_quality_page_counts_match_sqa(page: Page, server: str, demo_db: Path) -
     )
     counts = sqa("kpis", "--from", "2020-04-01", "--to", "2021-03-31", db=demo_db)["counts"]
     assert formal == counts["drps_formal_raised"]["count"] > 0
+    choose(page, "qa-drp-dim", "Issue")
+    expect(page.locator("#qa-drp-breakdown thead")).to_contain_text("Issue")
+    # Another section, through its link: the filters go along.
+    page.get_by_role("link", name="Audits").click()
     expect(page.locator("#qa-audit-counts")).to_contain_text(
         f"{counts['audits_midway']['count']:,} mid-way audits"
     )
-    choose(page, "qa-drp-dim", "Issue")
-    expect(page.locator("#qa-drp-breakdown thead")).to_contain_text("Issue")
-    assert parse_qs(urlparse(page.url).query)["fy"] == ["2020-21"]
+    query = parse_qs(urlparse(page.url).query)
+    assert query["fy"] == ["2020-21"] and query["section"] == ["audits"]
 
 
 def test_worklist_lists_what_is_due(page: Page, server: str, demo_db: Path) -> None:
