@@ -24,9 +24,7 @@ AUDIT_DIMENSIONS = ("theme", "auditor", "judgement")
 
 
 def check_count(measure: str) -> str:
-    if measure not in sqlfiles.COUNTS:
-        raise QueryError(f"unknown count '{measure}'; choose one of: {', '.join(sqlfiles.COUNTS)}")
-    return measure
+    return _choice(measure, sqlfiles.COUNTS, "count")
 
 
 def _choice(value: str, allowed: tuple[str, ...], what: str) -> str:

@@ -46,6 +46,12 @@ def staff_list(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute(sqlfiles.read("aggregates", "staff_list")).df()
 
 
+def _with_rate(df: pd.DataFrame) -> pd.DataFrame:
+    """Add ``rate`` = numerator / denominator, blank (not 0) where the denominator is 0."""
+    df["rate"] = (df["numerator"] / df["denominator"]).where(df["denominator"] > 0)
+    return df
+
+
 def kpi_by_staff(
     con: duckdb.DuckDBPyConnection,
     measure: str,
@@ -59,8 +65,7 @@ def kpi_by_staff(
         sqlfiles.read("aggregates", "kpi_by_staff"),
         {"measure": measure, "date_from": date_from, "date_to": date_to, "team": team or None},
     ).df()
-    df["rate"] = (df["numerator"] / df["denominator"]).where(df["denominator"] > 0)
-    return df
+    return _with_rate(df)
 
 
 def kpi_by_team(
@@ -72,8 +77,7 @@ def kpi_by_team(
         sqlfiles.read("aggregates", "kpi_by_team"),
         {"measure": measure, "date_from": date_from, "date_to": date_to},
     ).df()
-    df["rate"] = (df["numerator"] / df["denominator"]).where(df["denominator"] > 0)
-    return df
+    return _with_rate(df)
 
 
 def participation_mix(
