@@ -33,3 +33,4 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     }
   }
 });
+

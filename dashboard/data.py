@@ -15,12 +15,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
 import plotly.graph_objects as go
-from flask import Flask
+from flask import Flask, g, has_request_context, request
 from flask_caching import Cache
 
-from queries import db, kpis, qa, records, store
+from queries import accounts, db, kpis, qa, records, store
+from queries.errors import AccessDenied
 from queries.kpis import Filters, MonthRatio, Ratio
 from queries.records import LoadInfo
+from queries.scope import Scope
+from queries.scope import require_admin as _require_admin
 from queries.settings import Settings, load_settings
 from queries.targets import Target, load_targets
 
@@ -53,6 +56,14 @@ def settings() -> Settings:
     return _settings[0]
 
 
+def current_scope() -> Scope:
+    """The signed-in viewer, set on each request by :mod:`dashboard.auth`."""
+    scope = g.get("sqa_scope") if has_request_context() else None
+    if not isinstance(scope, Scope):
+        raise AccessDenied("Sign in to see the dashboard.")
+    return scope
+
+
 def _by_load(func: Callable[..., R]) -> Callable[..., R]:
     """Cache ``func(con, *args)`` under (function, load id, args)."""
 
@@ -70,6 +81,63 @@ def _by_load(func: Callable[..., R]) -> Callable[..., R]:
     return wrapper
 
 
+def _scoped(func: Callable[..., R]) -> Callable[..., R]:
+    """Cache ``func(con, *args, scope=viewer)`` under (function, load id, viewer, args).
+
+    The viewer's scope is part of the key and is passed to the data layer, which applies
+    it: two people with different roles never share a cached answer.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: Any) -> R:
+        scope = current_scope()
+        con, load_id = db.cursor(settings().db_path)
+        key = f"sqa:{func.__name__}:{load_id}:{scope!r}:{args!r}"
+        hit = cache.get(key)
+        if hit is not None:
+            return hit  # type: ignore[no-any-return]
+        value = func(con, *args, scope=scope)
+        cache.set(key, value)
+        return value
+
+    return wrapper
+
+
+def _audited(func: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
+    """Write an audit record each time child-level rows are handed to a page or file."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any) -> pd.DataFrame:
+        frame = func(*args)
+        audit("view", f"{func.__name__} {describe(args)}", len(frame))
+        return frame
+
+    return wrapper
+
+
+def describe(args: Any) -> str:
+    """Filter values in words for the audit trail: dates, team, person, options."""
+    parts = []
+    for a in args:
+        if isinstance(a, Filters):
+            parts.append(f"team={a.team or 'all'} staff={a.staff or 'all'}")
+        elif isinstance(a, dt.date):
+            parts.append(a.isoformat())
+        else:
+            parts.append(str(a))
+    return " ".join(parts)
+
+
+def audit(action: str, detail: str, rows: int) -> None:
+    """Append to the audit trail as the signed-in viewer."""
+    address = request.remote_addr if has_request_context() else None
+    scope = current_scope()
+    detail = f"{detail} · as {scope.role}" + (
+        f" {scope.staff_id or scope.team}" if scope.staff_id or scope.team else ""
+    )
+    accounts.record(settings().accounts_db, scope, action, detail, rows, address)
+
+
 def current_load_id() -> str:
     return db.cursor(settings().db_path)[1]
 
@@ -84,62 +152,97 @@ def data_years(con: duckdb.DuckDBPyConnection) -> list[int]:
     return records.data_years(con)
 
 
-@_by_load
-def staff(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return records.staff_list(con)
+@_scoped
+def staff(con: duckdb.DuckDBPyConnection, *, scope: Scope) -> pd.DataFrame:
+    """The IROs and chairs the viewer may see by name."""
+    return records.staff_list(con, scope=scope)
 
 
-@_by_load
+@_scoped
+def teams(
+    con: duckdb.DuckDBPyConnection, roles: tuple[str, ...] | None, *, scope: Scope
+) -> list[str]:
+    return records.teams(con, roles, scope=scope)
+
+
+@_scoped
 def kpi_range(
-    con: duckdb.DuckDBPyConnection, date_from: dt.date, date_to: dt.date, filters: Filters
+    con: duckdb.DuckDBPyConnection,
+    date_from: dt.date,
+    date_to: dt.date,
+    filters: Filters,
+    *,
+    scope: Scope,
 ) -> dict[str, Ratio]:
-    return kpis.kpi_range(con, date_from, date_to, filters)
+    return kpis.kpi_range(con, date_from, date_to, filters, scope=scope)
 
 
-@_by_load
+@_scoped
 def monthly_series(
-    con: duckdb.DuckDBPyConnection, measure: str, fy_from: int, fy_to: int, filters: Filters
+    con: duckdb.DuckDBPyConnection,
+    measure: str,
+    fy_from: int,
+    fy_to: int,
+    filters: Filters,
+    *,
+    scope: Scope,
 ) -> dict[str, list[MonthRatio]]:
-    return kpis.monthly_series(con, measure, fy_from, fy_to, filters)
+    return kpis.monthly_series(con, measure, fy_from, fy_to, filters, scope=scope)
 
 
-@_by_load
+@_scoped
 def kpi_by_staff(
     con: duckdb.DuckDBPyConnection,
     measure: str,
     date_from: dt.date,
     date_to: dt.date,
     team: str | None,
+    *,
+    scope: Scope,
 ) -> pd.DataFrame:
-    return records.kpi_by_staff(con, measure, date_from, date_to, team)
+    return records.kpi_by_staff(con, measure, date_from, date_to, team, scope=scope)
 
 
-@_by_load
+@_scoped
 def kpi_by_team(
-    con: duckdb.DuckDBPyConnection, measure: str, date_from: dt.date, date_to: dt.date
+    con: duckdb.DuckDBPyConnection,
+    measure: str,
+    date_from: dt.date,
+    date_to: dt.date,
+    *,
+    scope: Scope,
 ) -> pd.DataFrame:
-    return records.kpi_by_team(con, measure, date_from, date_to)
+    return records.kpi_by_team(con, measure, date_from, date_to, scope=scope)
 
 
-@_by_load
+@_scoped
 def participation_mix(
-    con: duckdb.DuckDBPyConnection, date_from: dt.date, date_to: dt.date, filters: Filters
+    con: duckdb.DuckDBPyConnection,
+    date_from: dt.date,
+    date_to: dt.date,
+    filters: Filters,
+    *,
+    scope: Scope,
 ) -> pd.DataFrame:
-    return records.participation_mix(con, date_from, date_to, filters)
+    return records.participation_mix(con, date_from, date_to, filters, scope=scope)
 
 
-@_by_load
+@_audited
+@_scoped
 def review_records(
     con: duckdb.DuckDBPyConnection,
     date_from: dt.date,
     date_to: dt.date,
     filters: Filters,
     only_late: bool,
+    *,
+    scope: Scope,
 ) -> pd.DataFrame:
-    return records.review_records(con, date_from, date_to, filters, only_late)
+    return records.review_records(con, date_from, date_to, filters, only_late, scope=scope)
 
 
-@_by_load
+@_audited
+@_scoped
 def conference_records(
     con: duckdb.DuckDBPyConnection,
     date_from: dt.date,
@@ -147,23 +250,33 @@ def conference_records(
     filters: Filters,
     kind: str | None,
     only_late: bool,
+    *,
+    scope: Scope,
 ) -> pd.DataFrame:
-    return records.conference_records(con, date_from, date_to, filters, kind, only_late)
+    return records.conference_records(
+        con, date_from, date_to, filters, kind, only_late, scope=scope
+    )
 
 
-@_by_load
-def data_quality_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return records.data_quality_summary(con)
+@_scoped
+def data_quality_summary(con: duckdb.DuckDBPyConnection, *, scope: Scope) -> pd.DataFrame:
+    return records.data_quality_summary(con, scope=scope)
 
 
-@_by_load
+@_audited
+@_scoped
 def data_quality_rows(
-    con: duckdb.DuckDBPyConnection, kind: str | None, file: str | None, reason: str | None
+    con: duckdb.DuckDBPyConnection,
+    kind: str | None,
+    file: str | None,
+    reason: str | None,
+    *,
+    scope: Scope,
 ) -> pd.DataFrame:
-    return records.data_quality_rows(con, kind, file, reason)
+    return records.data_quality_rows(con, kind, file, reason, scope=scope)
 
 
-@_by_load
+@_scoped
 def count_series(
     con: duckdb.DuckDBPyConnection,
     measure: str,
@@ -171,30 +284,52 @@ def count_series(
     fy_to: int,
     grain: str,
     filters: Filters,
+    *,
+    scope: Scope,
 ) -> dict[str, list[tuple[str, int]]]:
-    return qa.count_series(con, measure, fy_from, fy_to, grain, filters)
+    return qa.count_series(con, measure, fy_from, fy_to, grain, filters, scope=scope)
 
 
-@_by_load
+@_scoped
 def count_range(
-    con: duckdb.DuckDBPyConnection, date_from: dt.date, date_to: dt.date, filters: Filters
+    con: duckdb.DuckDBPyConnection,
+    date_from: dt.date,
+    date_to: dt.date,
+    filters: Filters,
+    *,
+    scope: Scope,
 ) -> dict[str, int]:
-    return qa.count_range(con, date_from, date_to, filters)
+    return qa.count_range(con, date_from, date_to, filters, scope=scope)
 
 
-@_by_load
+@_scoped
 def count_by_staff(
     con: duckdb.DuckDBPyConnection,
     measure: str,
     date_from: dt.date,
     date_to: dt.date,
     team: str | None,
+    *,
+    scope: Scope,
 ) -> pd.DataFrame:
-    return qa.count_by_staff(con, measure, date_from, date_to, team)
+    return qa.count_by_staff(con, measure, date_from, date_to, team, scope=scope)
 
 
-@_by_load
-def qa_table(con: duckdb.DuckDBPyConnection, name: str, *args: Any) -> pd.DataFrame:
+CHILD_LEVEL = frozenset(
+    {"open_drps", "review_worklist", "reviews_without_contact", "feedback_comments"}
+)
+
+
+def qa_table(name: str, *args: Any) -> pd.DataFrame:
+    """A QA table; the child-level ones (and free-text comments) write an audit record."""
+    frame = _qa_table(name, *args)
+    if name in CHILD_LEVEL:
+        audit("view", f"{name} {describe(args)}", len(frame))
+    return frame
+
+
+@_scoped
+def _qa_table(con: duckdb.DuckDBPyConnection, name: str, *args: Any, scope: Scope) -> pd.DataFrame:
     """One of the QA breakdowns or lists in :mod:`queries.qa`, by its function name."""
     functions: dict[str, Callable[..., pd.DataFrame]] = {
         "drp_breakdown": qa.drp_breakdown,
@@ -207,14 +342,38 @@ def qa_table(con: duckdb.DuckDBPyConnection, name: str, *args: Any) -> pd.DataFr
         "open_drps": qa.open_drps,
         "review_worklist": qa.review_worklist,
         "reviews_without_contact": qa.reviews_without_contact,
+        "feedback_comments": qa.feedback_comments,
     }
-    result: pd.DataFrame = functions[name](con, *args)
+    result: pd.DataFrame = functions[name](con, *args, scope=scope)
     return result
 
 
 @_by_load
 def table_rows(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return qa.table_rows(con)
+
+
+def require_admin() -> None:
+    _require_admin(current_scope())
+
+
+def audit_search(
+    since: dt.date | None,
+    until: dt.date | None,
+    user: str | None,
+    text: str | None,
+    limit: int = 5000,
+) -> pd.DataFrame:
+    """Audit records for the admin page (never cached: it grows by the second)."""
+    return accounts.search(settings().accounts_db, current_scope(), since, until, user, text, limit)
+
+
+def audit_csv(frame: pd.DataFrame) -> str:
+    return accounts.audit_csv(frame)
+
+
+def accounts_table() -> pd.DataFrame:
+    return accounts.accounts_table(settings().accounts_db, current_scope())
 
 
 def load_history(last: int = 20) -> list[dict[str, Any]]:
@@ -241,7 +400,10 @@ def cached_view(func: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(func)
     def wrapper(*args: Any) -> Any:
-        key = f"sqa:view:{func.__module__}.{func.__name__}:{current_load_id()}:{args!r}"
+        key = (
+            f"sqa:view:{func.__module__}.{func.__name__}:{current_load_id()}:"
+            f"{current_scope()!r}:{args!r}"
+        )
         hit = cache.get(key)
         if hit is not None:
             return hit

@@ -12,14 +12,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from dashboard.components import records_rows
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: object) -> object:
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+from queries.tables import neutralise
 
 
 def records_csv(df: pd.DataFrame, columns: Sequence[tuple[str, str]]) -> str:

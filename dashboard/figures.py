@@ -339,8 +339,9 @@ def export_config(filename: str) -> dict[str, object]:
 
 
 def safe_name(text: str) -> str:
-    """A file name made of letters, digits, dots, dashes and underscores only."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_")[:120] or "chart"
+    """A file name made of letters, digits, dashes and underscores only (no dots, so no
+    path tricks and no second extension); the caller adds the extension."""
+    return re.sub(r"[^A-Za-z0-9-]+", "_", text).strip("_")[:120] or "chart"
 
 
 def count_yoy_chart(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,7 @@ from dash import (
 
 from dashboard import components, data, exports, figures
 from dashboard.view import EVERYONE, View, chosen, resolve
+from queries.errors import AccessDenied
 from queries.kpis import Filters
 from queries.periods import fy_label, parse_fy
 from queries.records import LoadInfo
@@ -51,7 +53,7 @@ def page_context(
     if roles is not None:
         staff = staff[staff["role"].isin(roles)]
     years = data.data_years()
-    teams = sorted(staff["team"].unique().tolist())
+    teams = data.teams(tuple(roles) if roles is not None else None)
     names = dict(zip(staff["staff_id"], staff["staff_name"], strict=True))
     view = resolve(
         params, info.extract_as_of.date(), years, teams, staff["staff_id"].tolist(), default_period
@@ -151,10 +153,15 @@ def register_records(
     n_inputs = len(inputs)
 
     def records_view(page: int, *values: Any) -> tuple[Any, str, bool, bool, int]:
-        return components.records_page(fetch(*values), columns, page, caption(*values))
+        # Not served from the view cache: ``fetch`` goes through the data layer each
+        # time, so every page of child-level rows shown writes its audit record.
+        try:
+            frame = fetch(*values)
+        except AccessDenied as exc:
+            return components.notices([str(exc)]), "", True, True, 0
+        return components.records_page(frame, columns, page, caption(*values) + scope_note())
 
-    records_view.__name__ = f"records_view_{prefix}"  # one cache key space per grid
-    cached_records_view = data.cached_view(records_view)
+    cached_records_view = records_view
 
     @callback(
         Output(f"{prefix}-table", "children"),
@@ -188,10 +195,12 @@ def register_records(
         prevent_initial_call=True,
     )
     def update_records_download(_clicks: int, *values: Any) -> dict[str, Any]:
-        text = exports.records_csv(fetch(*values), columns)
+        frame = fetch(*values)
+        name = figures.safe_name(file_name(*values)) + ".csv"
+        data.audit("export", f"{name} ({caption(*values)})", len(frame))
         return {
-            "content": text,
-            "filename": figures.safe_name(file_name(*values)) + ".csv",
+            "content": exports.records_csv(frame, columns),
+            "filename": name,
             "type": "text/csv",
         }
 
@@ -231,6 +240,48 @@ def register_yoy(
     )(cached_chart)
     callback(Output(table_id, "children"), *inputs, prevent_initial_call=True)(cached_table)
     return cached_chart, cached_table
+
+
+def scope_note() -> str:
+    """Said under a records table when the role narrows it."""
+    scope = data.current_scope()
+    if scope.role == "iro":
+        return " (your own records only)"
+    if scope.role == "team_manager":
+        return f" ({scope.team} only)"
+    return ""
+
+
+NO_CHILD_ROWS = html.P(
+    "Child-level lists are not part of your role.", className="small text-body-secondary"
+)
+
+
+def child_rows(name: str, *args: Any) -> pd.DataFrame | None:
+    """A child-level QA list, or None when the viewer's role has no child-level rows."""
+    try:
+        return data.qa_table(name, *args)
+    except AccessDenied:
+        return None
+
+
+def guarded(layout: Callable[..., Any]) -> Callable[..., Any]:
+    """A page layout that shows a plain refusal, not an error, outside the viewer's role."""
+
+    @functools.wraps(layout)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return layout(*args, **kwargs)
+        except AccessDenied as exc:
+            return html.Div(
+                [
+                    html.H1("Not available to your role"),
+                    components.notices([str(exc)]),
+                    html.A("Back to the dashboard", href="/"),
+                ]
+            )
+
+    return wrapper
 
 
 def control_values(view: View) -> tuple[str, str, str, str]:

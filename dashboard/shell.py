@@ -13,11 +13,12 @@ from pathlib import Path
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ClientsideFunction, Input, Output, State, clientside_callback, html
+from dash import ClientsideFunction, Input, Output, State, clientside_callback, dcc, html
 
-from dashboard import components, data
+from dashboard import auth, components, data
 from queries import demo, loader
-from queries.errors import ConfigError, SqaError
+from queries.errors import AccessDenied, ConfigError, SqaError
+from queries.scope import Scope
 from queries.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,30 +79,81 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     settings = settings or load_settings()
     ensure_database(settings)
     app = dash.Dash(
-        __name__,
+        "dashboard",  # so Dash imports the pages as dashboard.pages.<name>, once
         use_pages=True,
         pages_folder=str(ROOT / "dashboard" / "pages"),
         assets_folder=str(ROOT / "assets"),
         serve_locally=True,
         title="SQA Dashboard",
         suppress_callback_exceptions=True,
+        csrf_token_name=auth.CSRF_COOKIE,  # the renderer sends it back in this header:
+        csrf_header_name=auth.CSRF_HEADER,
         update_title=None,  # type: ignore[arg-type]  # None turns the "Updating" title off
     )
     app.index_string = INDEX
     data.configure(app.server, settings)
-    app.layout = html.Div(
+    app.layout = shell_layout
+    auth.install(app, settings)
+    return app
+
+
+def nav_items(scope: Scope) -> list[tuple[str, str]]:
+    """The menu for a role: IROs get "My figures"; admins the audit trail."""
+    items = list(NAV)
+    if scope.role == "iro":
+        items.insert(0, ("My figures", auth.home(scope)))
+    if not scope.sees_data_quality:
+        items.remove(("Data quality", "/data-quality"))
+    if scope.is_admin:
+        items.append(("Audit", "/audit"))
+    return items
+
+
+def shell_layout() -> html.Div:
+    """The frame round every page, built per request for the signed-in viewer.
+
+    Dash also calls this once at start-up to check the layout, with nobody signed in:
+    then it builds the frame with no menu.
+    """
+    try:
+        scope = data.current_scope()
+    except AccessDenied:
+        return html.Div([dash.page_container, html.Div(id="data-banner")])
+    return html.Div(
         [
             html.A("Skip to main content", href="#main", className="visually-hidden-focusable"),
             dbc.Navbar(
                 dbc.Container(
                     [
-                        dbc.NavbarBrand("SQA Dashboard", href="/"),
+                        dbc.NavbarBrand("SQA Dashboard", href=auth.home(scope)),
                         dbc.Nav(
                             [
                                 dbc.NavItem(dbc.NavLink(label, href=href, active="exact"))
-                                for label, href in NAV
+                                for label, href in nav_items(scope)
                             ],
                             navbar=True,
+                            className="me-auto",
+                        ),
+                        html.Form(
+                            [
+                                html.Span(
+                                    f"{scope.user} · {auth.role_name(scope)}",
+                                    className="navbar-text me-2 small",
+                                    id="signed-in-as",
+                                ),
+                                dcc.Input(
+                                    type="hidden", name="csrf_token", value=auth.csrf_token()
+                                ),
+                                html.Button(
+                                    "Sign out",
+                                    type="submit",
+                                    className="btn btn-outline-light btn-sm",
+                                    id="sign-out",
+                                ),
+                            ],
+                            action="/sign-out",
+                            method="POST",
+                            className="d-flex align-items-center",
                         ),
                     ],
                     fluid=True,
@@ -114,15 +166,6 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
             html.Main(dbc.Container(dash.page_container, fluid=True, className="py-3"), id="main"),
         ]
     )
-    app.server.after_request(_security_headers)
-    return app
-
-
-def _security_headers(response):  # type: ignore[no-untyped-def]
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    return response
 
 
 @dash.callback(Output("data-banner", "children"), Input("_pages_location", "pathname"))

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import getpass
 import json
+import secrets
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,9 +18,10 @@ from typing import Any
 
 import duckdb
 
-from queries import db, demo, kpis, loader, qa, sqlfiles, store
+from queries import accounts, db, demo, kpis, loader, qa, sqlfiles, store
 from queries.errors import ConfigError, LoadBusyError, LoadHeldBack, SqaError
 from queries.periods import fy_label, parse_date, parse_fy
+from queries.scope import ROLES, SYSTEM
 from queries.settings import load_settings
 
 
@@ -91,8 +94,8 @@ def cmd_kpis(args: argparse.Namespace) -> int:
     date_from = parse_date(args.date_from, "--from")
     date_to = parse_date(args.date_to, "--to")
     con, _ = db.cursor(_db_path(args))
-    result = kpis.kpi_range(con, date_from, date_to, _filters(args))
-    counts = qa.count_range(con, date_from, date_to, _filters(args))
+    result = kpis.kpi_range(con, date_from, date_to, _filters(args), scope=SYSTEM)
+    counts = qa.count_range(con, date_from, date_to, _filters(args), scope=SYSTEM)
     _print(
         {
             "from": date_from.isoformat(),
@@ -108,7 +111,9 @@ def cmd_series(args: argparse.Namespace) -> int:
     fy = parse_fy(args.fy)
     if args.measure in sqlfiles.COUNTS:
         con, _ = db.cursor(_db_path(args))
-        periods = qa.count_series(con, args.measure, fy, fy, args.grain, _filters(args))
+        periods = qa.count_series(
+            con, args.measure, fy, fy, args.grain, _filters(args), scope=SYSTEM
+        )
         _print(
             {
                 "measure": args.measure,
@@ -120,7 +125,7 @@ def cmd_series(args: argparse.Namespace) -> int:
         return 0
     kpis.check_measure(args.measure)
     con, _ = db.cursor(_db_path(args))
-    series = kpis.monthly_series(con, args.measure, fy, fy, _filters(args))
+    series = kpis.monthly_series(con, args.measure, fy, fy, _filters(args), scope=SYSTEM)
     _print(
         {
             "measure": args.measure,
@@ -136,6 +141,96 @@ def cmd_demo(args: argparse.Namespace) -> int:
     out = Path(args.out_dir)
     counts = demo.write_demo_extract(out, end=end, scale=args.scale, seed=args.seed)
     _print({"extract_dir": str(out), "rows": counts})
+    return 0
+
+
+DEMO_ACCOUNTS = (
+    ("manager", "service_manager", None, None),
+    ("team-north", "team_manager", None, "IRO Team North"),
+    ("iro-s0001", "iro", "S0001", None),
+    ("admin", "admin", None, None),
+)
+
+
+def _read_password(args: argparse.Namespace) -> str | None:
+    """A new password from stdin (--password-stdin) or a prompt; never from argv."""
+    if getattr(args, "sso", False):
+        return None
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("New password: ")
+    if getpass.getpass("Again: ") != first:
+        raise ConfigError("the two passwords differ; nothing changed")
+    return first
+
+
+def _account_json(a: accounts.Account) -> dict[str, Any]:
+    return {
+        "username": a.username,
+        "role": a.role,
+        "staff_id": a.staff_id,
+        "team": a.team,
+        "sign_in": "proxy only" if a.sso_only else "password",
+        "locked_until": a.locked_until,
+    }
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    path = load_settings().accounts_db
+    if args.action == "list":
+        _print([_account_json(a) for a in accounts.list_accounts(path)])
+    elif args.action == "add":
+        account = accounts.add(
+            path, args.username, args.role, _read_password(args), args.staff_id, args.team
+        )
+        _print(_account_json(account))
+    elif args.action == "remove":
+        accounts.remove(path, args.username)
+        _print({"removed": args.username})
+    elif args.action == "set-role":
+        accounts.set_role(path, args.username, args.role, args.staff_id, args.team)
+        found = accounts.get(path, args.username)
+        assert found is not None
+        _print(_account_json(found))
+    elif args.action == "set-password":
+        password = _read_password(args)
+        assert password is not None
+        accounts.set_password(path, args.username, password)
+        _print({"password_set": args.username})
+    elif args.action == "unlock":
+        accounts.unlock(path, args.username)
+        _print({"unlocked": args.username})
+    elif args.action == "demo":
+        others = [
+            a.username
+            for a in accounts.list_accounts(path)
+            if a.username not in {d[0] for d in DEMO_ACCOUNTS}
+        ]
+        if others:
+            raise ConfigError(
+                "demo accounts are for the demo data only, and this accounts file already "
+                f"has other accounts ({', '.join(others[:3])}); nothing changed"
+            )
+        made = []
+        for name, role, staff_id, team in DEMO_ACCOUNTS:
+            password = secrets.token_urlsafe(12)
+            if accounts.get(path, name) is None:
+                accounts.add(path, name, role, password, staff_id, team)
+            else:
+                accounts.set_role(path, name, role, staff_id, team)
+                accounts.set_password(path, name, password)
+            made.append({"username": name, "role": role, "password": password})
+        _print(made)
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    since = parse_date(args.since, "--since")
+    until = parse_date(args.until, "--until") if args.until else None
+    frame = accounts.search(
+        load_settings().accounts_db, SYSTEM, since, until, args.user, args.text, limit=10_000_000
+    )
+    sys.stdout.write(accounts.audit_csv(frame.iloc[::-1]))
     return 0
 
 
@@ -188,6 +283,38 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--team", help="only this team (staff.team)")
         p.add_argument("--staff", help="only this IRO or chair (staff_id)")
         p.set_defaults(func=func)
+
+    p = sub.add_parser("users", help="manage dashboard accounts and roles")
+    users = p.add_subparsers(dest="action", required=True)
+    u = users.add_parser("add", help="add an account (password from a prompt or stdin)")
+    u.add_argument("username")
+    u.add_argument("--role", required=True, choices=list(ROLES))
+    u.add_argument("--staff-id", help="an IRO's or chair's staff_id (role iro)")
+    u.add_argument("--team", help="a team manager's team (role team_manager)")
+    u.add_argument("--sso", action="store_true", help="no password: signs in via the proxy")
+    u.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    u = users.add_parser("remove", help="remove an account")
+    u.add_argument("username")
+    u = users.add_parser("set-role", help="change an account's role")
+    u.add_argument("username")
+    u.add_argument("role", choices=list(ROLES))
+    u.add_argument("--staff-id")
+    u.add_argument("--team")
+    u = users.add_parser("set-password", help="set a new password (and unlock)")
+    u.add_argument("username")
+    u.add_argument("--password-stdin", action="store_true")
+    u = users.add_parser("unlock", help="clear failed sign-ins and a lock")
+    u.add_argument("username")
+    users.add_parser("list", help="every account, as JSON")
+    users.add_parser("demo", help="(demo data only) make one account per role; print passwords")
+    p.set_defaults(func=cmd_users)
+
+    p = sub.add_parser("audit", help="the audit trail as CSV, oldest first")
+    p.add_argument("--since", required=True, help="YYYY-MM-DD")
+    p.add_argument("--until", help="YYYY-MM-DD (inclusive)")
+    p.add_argument("--user", help="only this account")
+    p.add_argument("--text", help="only records whose action or detail contains this")
+    p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser("demo", help="write the synthetic demo extract to a folder")
     p.add_argument("out_dir")

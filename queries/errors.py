@@ -27,3 +27,11 @@ class LoadBusyError(SqaError):
 
 class LoadHeldBack(ExtractError):
     """The extract is usable but shrank too much against the last good load."""
+
+
+class AccessDenied(SqaError):
+    """The signed-in person's role does not cover what was asked for."""
+
+
+class AuthError(SqaError):
+    """Sign-in failed: unknown account, wrong password, locked, or an untrusted proxy."""

@@ -15,6 +15,9 @@ import duckdb
 from queries import sqlfiles
 from queries.errors import QueryError
 from queries.periods import fy_label, fy_months
+from queries.scope import EVERYONE, Filters, Scope, figure_filters
+
+__all__ = ["EVERYONE", "Filters", "Ratio", "MonthRatio", "kpi_range", "monthly_series"]
 
 KPI_LABELS: dict[str, str] = {
     "cla_reviews_on_time": "CLA reviews on time",
@@ -29,20 +32,6 @@ MEASURE_LABELS: dict[str, str] = {
     "reviews_with_contact_since_last": "Reviews with an IRO contact since the last review",
     "feedback_yes": "Feedback answered yes",
 }
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Who a figure is about: a team and/or one member of staff (None = everyone)."""
-
-    team: str | None = None
-    staff: str | None = None
-
-    def params(self) -> dict[str, Any]:
-        return {"team": self.team or None, "staff": self.staff or None}
-
-
-EVERYONE = Filters()
 
 
 @dataclass(frozen=True)
@@ -91,8 +80,11 @@ def kpi_range(
     date_from: dt.date,
     date_to: dt.date,
     filters: Filters = EVERYONE,
+    *,
+    scope: Scope,
 ) -> dict[str, Ratio]:
     """Every KPI over the events held from ``date_from`` to ``date_to`` inclusive."""
+    filters = figure_filters(con, scope, filters)
     if date_to < date_from:
         raise QueryError(f"the period ends ({date_to}) before it starts ({date_from})")
     rows = con.execute(
@@ -109,6 +101,8 @@ def monthly_series(
     fy_from: int,
     fy_to: int | None = None,
     filters: Filters = EVERYONE,
+    *,
+    scope: Scope,
 ) -> dict[str, list[MonthRatio]]:
     """One KPI month by month, April to March, for each financial year in the run.
 
@@ -116,6 +110,7 @@ def monthly_series(
     with no events at denominator 0.
     """
     check_measure(measure)
+    filters = figure_filters(con, scope, filters)
     last = fy_from if fy_to is None else fy_to
     rows = con.execute(
         sqlfiles.read("aggregates", "kpi_monthly"),

@@ -14,8 +14,17 @@ import pandas as pd
 
 from queries import sqlfiles
 from queries.errors import QueryError
-from queries.kpis import EVERYONE, Filters
 from queries.periods import fy_label
+from queries.scope import (
+    EVERYONE,
+    Filters,
+    Scope,
+    anonymise,
+    figure_filters,
+    record_filters,
+    require_comments,
+    visible_names,
+)
 
 MAX_ROWS = 5000
 GRAINS = ("week", "month", "quarter")
@@ -38,8 +47,11 @@ def count_range(
     date_from: dt.date,
     date_to: dt.date,
     filters: Filters = EVERYONE,
+    *,
+    scope: Scope,
 ) -> dict[str, int]:
     """Every count measure over a date range (0 where nothing happened)."""
+    filters = figure_filters(con, scope, filters)
     rows = con.execute(
         sqlfiles.read("aggregates", "count_range"),
         {"date_from": date_from, "date_to": date_to, **filters.params()},
@@ -64,9 +76,12 @@ def count_series(
     fy_to: int,
     grain: str = "month",
     filters: Filters = EVERYONE,
+    *,
+    scope: Scope,
 ) -> dict[str, list[tuple[str, int]]]:
     """A count measure by week, month or quarter for each financial year in a run."""
     check_count(measure)
+    filters = figure_filters(con, scope, filters)
     _choice(grain, GRAINS, "grain")
     rows = con.execute(
         sqlfiles.read("aggregates", "count_series"),
@@ -91,13 +106,17 @@ def count_by_staff(
     date_from: dt.date,
     date_to: dt.date,
     team: str | None = None,
+    *,
+    scope: Scope,
 ) -> pd.DataFrame:
-    """One count measure per member of staff over a date range, most first."""
+    """One count measure per member of staff over a date range, most first (people
+    outside ``scope`` anonymised)."""
     check_count(measure)
-    return con.execute(
+    df = con.execute(
         sqlfiles.read("aggregates", "count_by_staff"),
         {"measure": measure, "date_from": date_from, "date_to": date_to, "team": team},
     ).df()
+    return anonymise(con, scope, df)
 
 
 def _qa(name: str, con: duckdb.DuckDBPyConnection, **params: object) -> pd.DataFrame:
@@ -105,59 +124,95 @@ def _qa(name: str, con: duckdb.DuckDBPyConnection, **params: object) -> pd.DataF
 
 
 def drp_breakdown(
-    con: duckdb.DuckDBPyConnection, dimension: str, date_from: dt.date, date_to: dt.date
+    con: duckdb.DuckDBPyConnection,
+    dimension: str,
+    date_from: dt.date,
+    date_to: dt.date,
+    *,
+    scope: Scope,
 ) -> pd.DataFrame:
+    del scope  # by social-work team, issue or stage: no individual named
     _choice(dimension, DRP_DIMENSIONS, "DRP breakdown")
     return _qa("drp_breakdown", con, dimension=dimension, date_from=date_from, date_to=date_to)
 
 
-def open_drps(con: duckdb.DuckDBPyConnection, filters: Filters = EVERYONE) -> pd.DataFrame:
+def open_drps(
+    con: duckdb.DuckDBPyConnection, filters: Filters = EVERYONE, *, scope: Scope
+) -> pd.DataFrame:
+    """Open DRPs (children by id), narrowed to the children ``scope`` may see."""
+    filters = record_filters(con, scope, filters)
     return _qa("open_drps", con, limit=MAX_ROWS, **filters.params())
 
 
 def drp_resolution(
-    con: duckdb.DuckDBPyConnection, date_from: dt.date, date_to: dt.date
+    con: duckdb.DuckDBPyConnection, date_from: dt.date, date_to: dt.date, *, scope: Scope
 ) -> pd.DataFrame:
+    del scope  # a service-wide aggregate: open to every role
     return _qa("drp_resolution", con, date_from=date_from, date_to=date_to)
 
 
 def drp_escalations(
-    con: duckdb.DuckDBPyConnection, date_from: dt.date, date_to: dt.date
+    con: duckdb.DuckDBPyConnection, date_from: dt.date, date_to: dt.date, *, scope: Scope
 ) -> pd.DataFrame:
-    return _qa("drp_escalations", con, date_from=date_from, date_to=date_to)
+    """Informal DRPs escalated to formal. The list spans every team, so only a service
+    manager sees which children and DRPs; others see the dates and intervals."""
+    df = _qa("drp_escalations", con, date_from=date_from, date_to=date_to)
+    if not scope.sees_everyone:
+        df = df.drop(columns=["child_id", "formal_drp_id", "informal_drp_id"])
+    return df
 
 
 def pa_breakdown(
-    con: duckdb.DuckDBPyConnection, date_from: dt.date, date_to: dt.date
+    con: duckdb.DuckDBPyConnection, date_from: dt.date, date_to: dt.date, *, scope: Scope
 ) -> pd.DataFrame:
+    del scope  # a service-wide aggregate: open to every role
     return _qa("pa_breakdown", con, date_from=date_from, date_to=date_to)
 
 
 def audit_breakdown(
-    con: duckdb.DuckDBPyConnection, dimension: str, date_from: dt.date, date_to: dt.date
+    con: duckdb.DuckDBPyConnection,
+    dimension: str,
+    date_from: dt.date,
+    date_to: dt.date,
+    *,
+    scope: Scope,
 ) -> pd.DataFrame:
+    """Audits by theme, auditor or judgement; auditors outside ``scope`` anonymised."""
     _choice(dimension, AUDIT_DIMENSIONS, "audit breakdown")
-    return _qa("audit_breakdown", con, dimension=dimension, date_from=date_from, date_to=date_to)
+    df = _qa("audit_breakdown", con, dimension=dimension, date_from=date_from, date_to=date_to)
+    names = visible_names(con, scope)
+    if dimension == "auditor" and names is not None:
+        hidden = ~df["category"].isin(list(names) + ["Not recorded"])
+        df.loc[hidden, "category"] = [f"Another auditor {i}" for i in range(1, hidden.sum() + 1)]
+    return df
 
 
-def feedback_questions(con: duckdb.DuckDBPyConnection, fy_from: int, fy_to: int) -> pd.DataFrame:
+def feedback_questions(
+    con: duckdb.DuckDBPyConnection, fy_from: int, fy_to: int, *, scope: Scope
+) -> pd.DataFrame:
     """Per financial year, group and question: respondents, answered, yes, share."""
+    del scope  # service-wide answers: open to every role
     df = _qa("feedback_questions", con, fy_from=fy_from, fy_to=fy_to)
     df["share_yes"] = (df["yes"] / df["answered"]).where(df["answered"] > 0)
     return df
 
 
-def caseloads(con: duckdb.DuckDBPyConnection, fy: int, team: str | None = None) -> pd.DataFrame:
-    """Children allocated per IRO at each month end of a year (to the extract date)."""
-    return _qa("caseloads", con, fy=fy, team=team or None)
+def caseloads(
+    con: duckdb.DuckDBPyConnection, fy: int, team: str | None = None, *, scope: Scope
+) -> pd.DataFrame:
+    """Children allocated per IRO at each month end of a year (to the extract date);
+    IROs outside ``scope`` anonymised."""
+    return anonymise(con, scope, _qa("caseloads", con, fy=fy, team=team or None))
 
 
 def review_worklist(
-    con: duckdb.DuckDBPyConnection, days: int, filters: Filters = EVERYONE
+    con: duckdb.DuckDBPyConnection, days: int, filters: Filters = EVERYONE, *, scope: Scope
 ) -> pd.DataFrame:
-    """Children whose next review is due within ``days`` days, or overdue, soonest first."""
+    """Children whose next review is due within ``days`` days, or overdue, soonest first,
+    narrowed to the children ``scope`` may see."""
     if not 0 <= days <= 366:
         raise QueryError(f"look ahead between 0 and 366 days, not {days}")
+    filters = record_filters(con, scope, filters)
     return _qa("review_worklist", con, days=days, limit=MAX_ROWS, **filters.params())
 
 
@@ -166,10 +221,37 @@ def reviews_without_contact(
     date_from: dt.date,
     date_to: dt.date,
     filters: Filters = EVERYONE,
+    *,
+    scope: Scope,
 ) -> pd.DataFrame:
-    """Reviews with no IRO contact since the previous one (children by id), latest first."""
+    """Reviews with no IRO contact since the previous one (children by id), latest first,
+    narrowed to the children ``scope`` may see."""
+    filters = record_filters(con, scope, filters)
     return _qa(
         "reviews_without_contact",
+        con,
+        date_from=date_from,
+        date_to=date_to,
+        limit=MAX_ROWS,
+        **filters.params(),
+    )
+
+
+def feedback_comments(
+    con: duckdb.DuckDBPyConnection,
+    date_from: dt.date,
+    date_to: dt.date,
+    filters: Filters = EVERYONE,
+    *,
+    scope: Scope,
+) -> pd.DataFrame:
+    """Feedback free text, newest first: for managers only (a team manager sees the
+    comments about their team's IROs)."""
+    require_comments(scope)
+    if scope.role == "team_manager":
+        filters = Filters(scope.team, filters.staff)
+    return _qa(
+        "feedback_comments",
         con,
         date_from=date_from,
         date_to=date_to,

@@ -14,7 +14,17 @@ import pandas as pd
 
 from queries import sqlfiles
 from queries.errors import QueryError
-from queries.kpis import EVERYONE, Filters, check_measure
+from queries.kpis import check_measure
+from queries.scope import (
+    EVERYONE,
+    Filters,
+    Scope,
+    anonymise,
+    figure_filters,
+    people,
+    record_filters,
+    require_data_quality,
+)
 
 MAX_RECORDS = 5000
 CONFERENCE_KINDS = ("ICPC", "RCPC")
@@ -42,8 +52,25 @@ def data_years(con: duckdb.DuckDBPyConnection) -> list[int]:
     return [int(r[0]) for r in con.execute(sqlfiles.read("aggregates", "data_years")).fetchall()]
 
 
-def staff_list(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return con.execute(sqlfiles.read("aggregates", "staff_list")).df()
+def staff_list(con: duckdb.DuckDBPyConnection, *, scope: Scope) -> pd.DataFrame:
+    """The IROs and chairs ``scope`` may see by name (all of them for a service manager)."""
+    df = con.execute(sqlfiles.read("aggregates", "staff_list")).df()
+    allowed = people(con, scope)
+    return df if allowed is None else df[df["staff_id"].isin(list(allowed))].reset_index(drop=True)
+
+
+def teams(
+    con: duckdb.DuckDBPyConnection, roles: tuple[str, ...] | None = None, *, scope: Scope
+) -> list[str]:
+    """Every team with staff in ``roles`` (None = any): team aggregates are open to
+    every role, so the list does not depend on ``scope``."""
+    del scope
+    rows = con.execute(
+        "select distinct team from staff where team is not null "
+        "and ($roles is null or list_contains($roles, role)) order by 1",
+        {"roles": list(roles) if roles else None},
+    )
+    return [str(r[0]) for r in rows.fetchall()]
 
 
 def _with_rate(df: pd.DataFrame) -> pd.DataFrame:
@@ -58,20 +85,30 @@ def kpi_by_staff(
     date_from: dt.date,
     date_to: dt.date,
     team: str | None = None,
+    *,
+    scope: Scope,
 ) -> pd.DataFrame:
-    """One KPI per IRO or chair: staff_id, staff_name, team, numerator, denominator, rate."""
+    """One KPI per IRO or chair: staff_id, staff_name, team, numerator, denominator, rate.
+
+    People outside ``scope`` are anonymised."""
     check_measure(measure)
     df = con.execute(
         sqlfiles.read("aggregates", "kpi_by_staff"),
         {"measure": measure, "date_from": date_from, "date_to": date_to, "team": team or None},
     ).df()
-    return _with_rate(df)
+    return anonymise(con, scope, _with_rate(df))
 
 
 def kpi_by_team(
-    con: duckdb.DuckDBPyConnection, measure: str, date_from: dt.date, date_to: dt.date
+    con: duckdb.DuckDBPyConnection,
+    measure: str,
+    date_from: dt.date,
+    date_to: dt.date,
+    *,
+    scope: Scope,
 ) -> pd.DataFrame:
-    """One KPI per team: team, numerator, denominator, rate."""
+    """One KPI per team: team, numerator, denominator, rate (open to every role)."""
+    del scope
     check_measure(measure)
     df = con.execute(
         sqlfiles.read("aggregates", "kpi_by_team"),
@@ -85,8 +122,11 @@ def participation_mix(
     date_from: dt.date,
     date_to: dt.date,
     filters: Filters = EVERYONE,
+    *,
+    scope: Scope,
 ) -> pd.DataFrame:
     """Reviews per participation code (PN0-PN7, blank or unknown)."""
+    filters = figure_filters(con, scope, filters)
     return con.execute(
         sqlfiles.read("aggregates", "participation_mix"),
         {"date_from": date_from, "date_to": date_to, **filters.params()},
@@ -100,8 +140,12 @@ def review_records(
     filters: Filters = EVERYONE,
     only_late: bool = False,
     limit: int = MAX_RECORDS,
+    *,
+    scope: Scope,
 ) -> pd.DataFrame:
-    """The CLA reviews behind a timeliness figure, late first (children by id only)."""
+    """The CLA reviews behind a timeliness figure, late first (children by id only),
+    narrowed to the children ``scope`` may see."""
+    filters = record_filters(con, scope, filters)
     return con.execute(
         sqlfiles.read("drilldown", "review_records"),
         {
@@ -122,8 +166,12 @@ def conference_records(
     kind: str | None = None,
     only_late: bool = False,
     limit: int = MAX_RECORDS,
+    *,
+    scope: Scope,
 ) -> pd.DataFrame:
-    """The ICPCs and RCPCs behind the child protection figures, late first."""
+    """The ICPCs and RCPCs behind the child protection figures, late first, narrowed to
+    the children ``scope`` may see."""
+    filters = record_filters(con, scope, filters)
     if kind is not None and kind not in CONFERENCE_KINDS:
         raise QueryError(f"unknown conference kind '{kind}'; use ICPC or RCPC")
     return con.execute(
@@ -142,8 +190,9 @@ def conference_records(
 DQ_KINDS = ("Set aside", "Warning", "Not counted")
 
 
-def data_quality_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def data_quality_summary(con: duckdb.DuckDBPyConnection, *, scope: Scope) -> pd.DataFrame:
     """Rows set aside or flagged, by kind, file and reason, with the first line of each."""
+    require_data_quality(scope)
     return con.execute(sqlfiles.read("aggregates", "data_quality_summary")).df()
 
 
@@ -153,8 +202,11 @@ def data_quality_rows(
     file: str | None = None,
     reason: str | None = None,
     limit: int = MAX_RECORDS,
+    *,
+    scope: Scope,
 ) -> pd.DataFrame:
     """The rows behind the summary: file, line, column, value, reason, message."""
+    require_data_quality(scope)
     if kind is not None and kind not in DQ_KINDS:
         raise QueryError(f"unknown kind '{kind}'; use one of: {', '.join(DQ_KINDS)}")
     return con.execute(

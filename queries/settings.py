@@ -8,6 +8,7 @@ and ``sqa settings`` come from the same list. Nothing else in the project reads
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -74,6 +75,34 @@ SPECS: tuple[SettingSpec, ...] = (
         str(PROJECT_ROOT / "data" / "targets.csv"),
         "Editable file of targets, amber thresholds and comparator figures.",
     ),
+    SettingSpec(
+        "SQA_ACCOUNTS_DB",
+        str(PROJECT_ROOT / "data" / "sqa-accounts.sqlite"),
+        "SQLite file of accounts, roles and the append-only audit trail.",
+    ),
+    SettingSpec(
+        "SQA_AUTH",
+        "accounts",
+        "How people sign in: accounts (built-in, passwords) or proxy (single sign-on).",
+    ),
+    SettingSpec(
+        "SQA_PROXY_HEADER",
+        "X-Remote-User",
+        "In proxy mode: the header in which the proxy puts the signed-in user name.",
+    ),
+    SettingSpec(
+        "SQA_TRUSTED_PROXIES",
+        "127.0.0.1",
+        "In proxy mode: comma-separated addresses or networks (CIDR) of trusted proxies.",
+    ),
+    SettingSpec("SQA_LOCKOUT_ATTEMPTS", "5", "Failed sign-ins in a row that lock an account."),
+    SettingSpec("SQA_LOCKOUT_MINUTES", "15", "How long a locked account stays locked."),
+    SettingSpec("SQA_SESSION_HOURS", "8", "A sign-in lasts this many hours without use."),
+    SettingSpec(
+        "SQA_SECRET_KEY_FILE",
+        str(PROJECT_ROOT / "data" / "secret-key"),
+        "File holding the key that signs session cookies; made (mode 600) if missing.",
+    ),
 )
 
 CACHE_TYPES = ("SimpleCache", "FileSystemCache", "RedisCache", "NullCache")
@@ -126,6 +155,37 @@ def _parse_flag(name: str, raw: str) -> bool:
     return raw == "1"
 
 
+AUTH_MODES = ("accounts", "proxy")
+
+
+def _parse_auth(name: str, raw: str) -> str:
+    if raw not in AUTH_MODES:
+        raise ConfigError(f"{name}: '{raw}' is not one of {', '.join(AUTH_MODES)}")
+    return raw
+
+
+def _parse_networks(name: str, raw: str) -> tuple[str, ...]:
+    out = []
+    for part in (p.strip() for p in raw.split(",")):
+        if not part:
+            continue
+        try:
+            ipaddress.ip_network(part, strict=False)
+        except ValueError as exc:
+            raise ConfigError(
+                f"{name}: '{part}' is not an address or network; write 10.0.0.5 or "
+                "10.0.0.0/24, separated by commas"
+            ) from exc
+        out.append(part)
+    return tuple(out)
+
+
+def _parse_header(name: str, raw: str) -> str:
+    if not raw or not all(c.isalnum() or c == "-" for c in raw):
+        raise ConfigError(f"{name}: '{raw}' is not a header name (letters, digits, dashes)")
+    return raw
+
+
 def _parse_cache(name: str, raw: str) -> str:
     if raw not in CACHE_TYPES:
         raise ConfigError(f"{name}: '{raw}' is not one of {', '.join(CACHE_TYPES)}")
@@ -147,6 +207,14 @@ class Settings:
     cache_dir: Path
     cache_redis_url: str
     targets_file: Path
+    accounts_db: Path
+    auth: str
+    proxy_header: str
+    trusted_proxies: tuple[str, ...]
+    lockout_attempts: int
+    lockout_minutes: int
+    session_hours: float
+    secret_key_file: Path
 
 
 _PARSERS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
@@ -161,6 +229,14 @@ _PARSERS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "SQA_CACHE_DIR": ("cache_dir", lambda _n, v: Path(v)),
     "SQA_CACHE_REDIS_URL": ("cache_redis_url", lambda _n, v: v),
     "SQA_TARGETS_FILE": ("targets_file", lambda _n, v: Path(v)),
+    "SQA_ACCOUNTS_DB": ("accounts_db", lambda _n, v: Path(v)),
+    "SQA_AUTH": ("auth", _parse_auth),
+    "SQA_PROXY_HEADER": ("proxy_header", _parse_header),
+    "SQA_TRUSTED_PROXIES": ("trusted_proxies", _parse_networks),
+    "SQA_LOCKOUT_ATTEMPTS": ("lockout_attempts", _parse_count),
+    "SQA_LOCKOUT_MINUTES": ("lockout_minutes", _parse_count),
+    "SQA_SESSION_HOURS": ("session_hours", _parse_positive),
+    "SQA_SECRET_KEY_FILE": ("secret_key_file", lambda _n, v: Path(v)),
 }
 
 

@@ -1,11 +1,13 @@
 """Take a screenshot of each page of a running dashboard (for the README and for looking).
 
-Usage: python scripts/screenshots.py [BASE_URL] [OUT_DIR]
-Prints any browser console error it sees.
+Usage: SQA_SHOT_USER=manager SQA_SHOT_PASSWORD=... python scripts/screenshots.py [BASE_URL] [OUT_DIR]
+Signs in through the form first (the demo accounts are printed by scripts/start.sh), and
+also shoots the sign-in page. Prints any browser console error it sees.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -25,6 +27,7 @@ PAGES = {
     "quality": "/quality",
     "data-quality": "/data-quality",
     "definitions": "/definitions",
+    "audit": "/audit",
 }
 
 
@@ -37,6 +40,12 @@ def main() -> int:
         browser = p.chromium.launch(executable_path=chromium.CHROMIUM, args=list(chromium.FLAGS))
         page = browser.new_page(viewport={"width": 1440, "height": 1000}, locale="en-GB")
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.goto(base + "/sign-in", wait_until="networkidle")
+        page.screenshot(path=str(out / "sign-in.png"))
+        page.fill("#username", os.environ.get("SQA_SHOT_USER", "manager"))
+        page.fill("#password", os.environ.get("SQA_SHOT_PASSWORD", ""))
+        page.click("button[type=submit]")
+        page.wait_for_load_state("networkidle")
         for name, path in PAGES.items():
             page.goto(base + path, wait_until="networkidle")
             page.wait_for_timeout(1500)

@@ -5,6 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+if [ -z "${SQA_DB:-}" ]; then
+  # On the bundled demo data: one account per role, with new passwords each start. The
+  # command refuses (and changes nothing) once the accounts file has real accounts.
+  echo "Demo accounts (sign in with one of these; new passwords each start):"
+  .venv/bin/sqa users demo || echo "(real accounts exist: sign in with yours)"
+fi
 echo "Starting the SQA Dashboard on http://${SQA_BIND:-127.0.0.1:8050}/ (Ctrl-C stops it)"
 # --preload: the app (and, the first time, the demo database) is built once, before the
 # workers start.

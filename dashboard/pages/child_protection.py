@@ -58,6 +58,7 @@ RECORD_COLUMNS = (
 pagekit.register_url_sync(URL, CONTROLS)
 
 
+@pagekit.guarded
 def layout(**params: str | None) -> Any:
     ctx = pagekit.page_context(params, roles=pagekit.CHAIR_ROLES)
     fy, cmp, team, staff = values = pagekit.control_values(ctx.view)

@@ -46,6 +46,7 @@ RECORD_COLUMNS = (
 pagekit.register_url_sync(URL, CONTROLS)
 
 
+@pagekit.guarded
 def layout(**params: str | None) -> Any:
     ctx = pagekit.page_context(params, roles=pagekit.IRO_ROLES)
     ids = {"fy": FY, "cmp": CMP, "team": TEAM, "staff": STAFF}

@@ -43,6 +43,7 @@ def _pick(params: dict[str, str | None], name: str, allowed: list[str]) -> str:
     return value if value in allowed else EVERYONE
 
 
+@pagekit.guarded
 def layout(**params: str | None) -> Any:
     summary = data.data_quality_summary()
     files = sorted(summary["file"].unique().tolist())

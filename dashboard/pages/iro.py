@@ -7,9 +7,10 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
+import pandas as pd
 from dash import dcc, html
 
-from dashboard import components, data, figures
+from dashboard import components, data, figures, pagekit
 from queries.kpis import KPI_LABELS, Filters, Ratio
 from queries.periods import fy_bounds, fy_label, fy_of
 
@@ -33,13 +34,61 @@ def _cell(r: Ratio) -> str:
     return f"{figures.pct(r.rate)} ({r.numerator} of {r.denominator})" if r.denominator else "–"
 
 
+@pagekit.guarded
+def _now(staff_id: str, fy: int) -> Any:
+    """Caseload now and at each month end; reviews due in the next 8 weeks and overdue."""
+    loads = data.qa_table("caseloads", fy, None)
+    mine = loads[loads["staff_id"] == staff_id]
+    due = pagekit.child_rows("review_worklist", SUPERVISION_DAYS, Filters(staff=staff_id))
+    items = [
+        ("Children allocated now", f"{int(mine['children'].iloc[-1]):,}" if len(mine) else "–"),
+    ]
+    if due is not None:
+        overdue = int(due["overdue"].sum()) if len(due) else 0
+        items += [
+            ("Reviews overdue now", f"{overdue:,}"),
+            ("Reviews due in the next 8 weeks", f"{len(due) - overdue:,}"),
+        ]
+    cards = dbc.Row(
+        [
+            dbc.Col(
+                dbc.Card(
+                    dbc.CardBody(
+                        [html.P(label, className="mb-1 small"), html.P(value, className="h3 mb-0")]
+                    ),
+                    className="bg-white",
+                ),
+                sm=4,
+                className="mb-3",
+            )
+            for label, value in items
+        ],
+        id="iro-now",
+    )
+    months = (
+        components.frame_table(
+            pd.DataFrame(
+                [["Children allocated", *[int(n) for n in mine["children"]]]],
+                columns=["", *[f"{d:%b %Y}" for d in pd.to_datetime(mine["on_day"])]],
+            ),
+            f"Caseload at each month end, {fy_label(fy).replace('-', '/')}",
+            "iro-caseload",
+        )
+        if len(mine)
+        else html.Div()
+    )
+    return html.Div([cards, months])
+
+
 def layout(staff_id: str = "", **_params: str | None) -> Any:
     staff = data.staff().set_index("staff_id")
     if staff_id not in staff.index:
         return html.Div(
             [
                 html.H1("Person not found"),
-                components.notices([f"There is no IRO or chair with id '{staff_id}'."]),
+                components.notices(
+                    [f"There is no IRO or chair with id '{staff_id}' whose page you can see."]
+                ),
                 dcc.Link("Choose from the list of IROs and chairs", href="/iro"),
             ]
         )
@@ -103,6 +152,7 @@ def layout(staff_id: str = "", **_params: str | None) -> Any:
                 f"{team} · staff id {staff_id} · data as of {info.extract_as_of:%d %b %Y}",
                 className="text-body-secondary",
             ),
+            _now(staff_id, fy),
             dbc.Row(tables),
             components.chart(CHART, fig, f"cla_reviews_on_time_{fy_label(fy)}_{name}"),
             html.P(

@@ -8,13 +8,14 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard import data
+from dashboard import data, pagekit
 
 dash.register_page(__name__, path="/iro", name="IROs", title="IROs and chairs · SQA Dashboard")
 
 ROLE_NAMES = {"IRO": "IRO", "CP_CHAIR": "CP chair", "IRO_CP_CHAIR": "IRO and CP chair"}
 
 
+@pagekit.guarded
 def layout(**_params: str | None) -> Any:
     staff = data.staff()
     groups = []

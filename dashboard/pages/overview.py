@@ -48,6 +48,7 @@ RECORDS_PAGE = {
 pagekit.register_url_sync(URL, CONTROLS)
 
 
+@pagekit.guarded
 def layout(**params: str | None) -> Any:
     ctx = pagekit.page_context(params, default_period="last_fy")
     _fy, _cmp, team, staff = pagekit.control_values(ctx.view)

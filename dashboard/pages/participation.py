@@ -41,6 +41,7 @@ MEASURES = {
 pagekit.register_url_sync(URL, CONTROLS)
 
 
+@pagekit.guarded
 def layout(**params: str | None) -> Any:
     ctx = pagekit.page_context(params, roles=pagekit.IRO_ROLES)
     fy, cmp, team, staff = values = pagekit.control_values(ctx.view)

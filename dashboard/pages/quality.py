@@ -136,11 +136,13 @@ def section_drps(fy: str, cmp: str, team: str, staff: str, grain: str, dim: str)
     )
 
 
-@data.cached_view
 def section_open_drps(team: str, staff: str) -> Any:
+    """Child-level: not cached as a view, so every showing writes its audit record."""
     if not data.table_rows().get("drps"):
         return html.Div()
-    df = data.qa_table("open_drps", Filters(chosen(team), chosen(staff)))
+    df = pagekit.child_rows("open_drps", Filters(chosen(team), chosen(staff)))
+    if df is None:
+        return pagekit.NO_CHILD_ROWS
     overdue = int(df["response_overdue"].sum()) if len(df) else 0
     shown = figures.display_table(
         df.assign(response_overdue=df["response_overdue"].map({True: "Overdue", False: ""})),
@@ -203,12 +205,12 @@ def section_pas(fy: str, cmp: str, team: str, staff: str, grain: str) -> Any:
     )
 
 
-@data.cached_view
 def section_contacts(fy: str, cmp: str, team: str, staff: str) -> Any:
+    """Child-level (the gaps list): not cached as a view, so each showing is audited."""
     if not data.table_rows().get("direct_contacts"):
         return _no_data("direct_contacts.csv")
     start, end = _period(fy)
-    gaps = data.qa_table(
+    gaps = pagekit.child_rows(
         "reviews_without_contact", start, end, Filters(chosen(team), chosen(staff))
     )
     fig, config = pagekit.yoy_chart(
@@ -242,12 +244,16 @@ def section_contacts(fy: str, cmp: str, team: str, staff: str) -> Any:
                 f"Direct contacts by IRO, {fy.replace('-', '/')}",
                 "qa-contacts-by-iro",
             ),
-            html.P(
+            pagekit.NO_CHILD_ROWS
+            if gaps is None
+            else html.P(
                 f"{len(gaps):,} reviews in {fy.replace('-', '/')} followed a gap with no IRO "
                 "contact since the previous review.",
                 id="qa-gap-count",
             ),
-            components.frame_table(
+            html.Div()
+            if gaps is None
+            else components.frame_table(
                 figures.display_table(
                     gaps.head(25),
                     {
@@ -297,12 +303,35 @@ def section_audits(fy: str, team: str, staff: str, dim: str) -> Any:
     )
 
 
-@data.cached_view
 def section_feedback(fy: str, cmp: str) -> Any:
+    """Not cached as a view: a manager's showing of the comments is audited."""
     if not data.table_rows().get("feedback"):
         return _no_data("feedback.csv")
     a, b = parse_fy(fy), parse_fy(cmp)
     df = data.qa_table("feedback_questions", min(a, b), max(a, b))
+    if data.current_scope().sees_comments:
+        comments = data.qa_table("feedback_comments", *_period(fy), Filters())
+        free_text: Any = components.frame_table(
+            figures.display_table(
+                comments.head(25),
+                {
+                    "response_date": "Date",
+                    "respondent_group": "From",
+                    "question_code": "Question",
+                    "answer": "Answer",
+                    "comment": "Comment",
+                    "staff_name": "IRO",
+                },
+            ),
+            f"Comments left in {fy.replace('-', '/')} (the latest 25 of {len(comments):,}); "
+            "for managers only",
+            "qa-feedback-comments",
+        )
+    else:
+        free_text = html.P(
+            "Free-text comments are shown to service and team managers only.",
+            className="small text-body-secondary",
+        )
     return html.Div(
         [
             components.frame_table(
@@ -310,11 +339,7 @@ def section_feedback(fy: str, cmp: str) -> Any:
                 "Share answering yes, of those who answered",
                 "qa-feedback",
             ),
-            html.P(
-                "Free-text comments are not shown here: they will be visible to managers "
-                "only, once sign-in and roles are in place.",
-                className="small text-body-secondary",
-            ),
+            free_text,
         ]
     )
 
@@ -444,6 +469,7 @@ def _section(section: str, fy: str, cmp: str, team: str, staff: str, grain: str)
     return [html.Div(section_caseloads(fy, team), id="qa-caseloads-section")]
 
 
+@pagekit.guarded
 def layout(**params: str | None) -> Any:
     ctx = pagekit.page_context(params, roles=pagekit.IRO_ROLES)
     fy, cmp, team, staff = pagekit.control_values(ctx.view)

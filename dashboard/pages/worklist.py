@@ -57,6 +57,7 @@ def update_summary(days: str, team: str, staff: str) -> Any:
     )
 
 
+@pagekit.guarded
 def layout(**params: str | None) -> Any:
     ctx = pagekit.page_context(params, roles=pagekit.IRO_ROLES)
     _fy, _cmp, team, staff = pagekit.control_values(ctx.view)

@@ -6,8 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import dash
+import flask
 import pytest
 
+from queries.scope import Scope
 from queries.settings import load_settings
 from tests.helpers import build, period, review
 
@@ -39,9 +41,27 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dash.Dash]:
             "SQA_DB": str(tmp / "sqa.duckdb"),
             "SQA_AUTO_DEMO": "0",
             "SQA_CACHE_TYPE": "SimpleCache",
+            "SQA_ACCOUNTS_DB": str(tmp / "accounts.sqlite"),
+            "SQA_SECRET_KEY_FILE": str(tmp / "secret-key"),
         }
     )
-    yield create_app(settings)
+    yield create_app(settings)  # Dash imports every page here, as dashboard.pages.<name>
+
+
+MANAGER = Scope("test-manager", "service_manager")
+
+
+@pytest.fixture(autouse=True)
+def viewer(request: pytest.FixtureRequest) -> Iterator[Scope | None]:
+    """Callbacks called as plain functions run in a request signed in as a service
+    manager, unless the test needs no app (then nothing is pushed)."""
+    if "app" not in request.fixturenames or request.node.get_closest_marker("http"):
+        yield None
+        return
+    app = request.getfixturevalue("app")
+    with app.server.test_request_context("/"):
+        flask.g.sqa_scope = MANAGER
+        yield MANAGER
 
 
 @pytest.fixture

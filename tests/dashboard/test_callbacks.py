@@ -141,7 +141,7 @@ def test_iro_page_shows_person_team_and_service(app: dash.Dash) -> None:
     page = texts(iro.layout(staff_id="I1"))
     assert "Iro One" in page and "North" in page and "Service" in page
     missing = texts(iro.layout(staff_id="NOPE"))
-    assert "There is no IRO or chair with id 'NOPE'." in missing
+    assert "There is no IRO or chair with id 'NOPE' whose page you can see." in missing
 
 
 def test_banner_says_when_data_was_extracted(app: dash.Dash) -> None:
@@ -173,7 +173,7 @@ def test_a_new_load_is_seen_at_once_and_nothing_stale_is_served(
     span = (dt.date(2020, 4, 1), dt.date(2021, 3, 31))
     before = data.kpi_range(*span, Filters())["cla_reviews_on_time"]
     assert (before.numerator, before.denominator) == (2, 3)
-    key = f"sqa:kpi_range:{data.current_load_id()}:{(*span, Filters())!r}"
+    key = f"sqa:kpi_range:{data.current_load_id()}:{data.current_scope()!r}:{(*span, Filters())!r}"
     assert data.cache.get(key) == data.kpi_range(*span, Filters())  # cached under this load
 
     original = db_path.resolve()

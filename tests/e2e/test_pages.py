@@ -11,9 +11,11 @@ from urllib.parse import parse_qs, urlparse
 
 import duckdb
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from queries.kpis import KPI_LABELS
+from queries.scope import SYSTEM
+from tests.e2e.conftest import sign_in, watched
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -177,7 +179,8 @@ def test_a_bad_bookmark_says_what_it_ignored(page: Page, server: str) -> None:
 
 
 @pytest.mark.parametrize("path", list(PAGES))
-def test_axe_finds_nothing_serious(page: Page, server: str, path: str) -> None:
+def test_axe_finds_nothing_serious(axe_page: Page, server: str, path: str) -> None:
+    page = axe_page
     page.goto(server + path, wait_until="networkidle")
     expect(page.locator(PAGES[path]).first).to_be_visible(timeout=20_000)
     page.add_script_tag(path=str(AXE))
@@ -264,7 +267,7 @@ def test_worklist_lists_what_is_due(page: Page, server: str, demo_db: Path) -> N
     con = duckdb.connect(str(demo_db.resolve()), read_only=True)
     from queries import qa
 
-    due = qa.review_worklist(con, 56)
+    due = qa.review_worklist(con, 56, scope=SYSTEM)
     con.close()
     page.goto(server + "/worklist?days=56", wait_until="networkidle")
     overdue = int(due["overdue"].sum())
@@ -274,6 +277,50 @@ def test_worklist_lists_what_is_due(page: Page, server: str, demo_db: Path) -> N
     expect(page.locator("#wl-records-status")).to_contain_text(f"of {len(due):,}")
     first = page.locator("#wl-records-table tbody tr").first.locator("td")
     expect(first.first).to_have_text(str(due["child_id"].iloc[0]))
+
+
+def test_sign_in_page_is_accessible_and_refuses_a_wrong_password(
+    anonymous_page: Page, server: str
+) -> None:
+    page = anonymous_page
+    page.goto(server + "/cla-reviews", wait_until="networkidle")
+    assert urlparse(page.url).path == "/sign-in"  # nobody signed in: sent to sign in
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    serious = [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == []
+    sign_in(page, server, "e2e-manager", "not the password")
+    expect(page.locator(".alert-danger")).to_have_text("Wrong user name or password.")
+
+
+def test_iro_and_manager_see_different_rows(browser: Browser, server: str, demo_db: Path) -> None:
+    con = duckdb.connect(str(demo_db.resolve()), read_only=True)
+    from queries import qa
+
+    everyone = qa.review_worklist(con, 56, scope=SYSTEM)
+    con.close()
+    own = everyone[everyone["staff_id"] == "S0001"]
+    north = everyone[everyone["team"] == "IRO Team North"]
+    assert 0 < len(own) < len(north) < len(everyone)  # the demo data can tell them apart
+    seen = {}
+    for user, rows in (("e2e-iro", own), ("e2e-north", north), ("e2e-manager", everyone)):
+        pages = watched(browser, server, None)
+        page = next(pages)
+        sign_in(page, server, user)
+        if user == "e2e-iro":
+            # An IRO lands on their own figures, with caseload and reviews due.
+            assert urlparse(page.url).path == "/iro/S0001"
+            expect(page.locator("#iro-now")).to_contain_text("Reviews due in the next 8 weeks")
+        page.goto(server + "/worklist?days=56", wait_until="networkidle")
+        expect(page.locator("#wl-records-status")).to_contain_text(f"of {len(rows):,} ")
+        cells = page.locator("#wl-records-table tbody tr")
+        seen[user] = {
+            (r.locator("td").nth(7).inner_text(), r.locator("td").nth(8).inner_text())
+            for r in cells.all()
+        }
+        next(pages, None)  # closes the context and checks the console
+    assert {iro for iro, _ in seen["e2e-iro"]} == set(own["iro_name"])
+    assert {team for _, team in seen["e2e-north"]} == {"IRO Team North"}
 
 
 def test_zz_a_failed_load_shows_a_banner_and_changes_nothing(

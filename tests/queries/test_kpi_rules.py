@@ -13,6 +13,7 @@ import duckdb
 import pytest
 
 from queries.kpis import Filters, kpi_range, monthly_series
+from queries.scope import SYSTEM
 from tests.helpers import build, period, review, rows
 
 D = dt.date
@@ -130,7 +131,7 @@ def test_a_new_period_of_care_restarts_the_cycle(cla: duckdb.DuckDBPyConnection)
 def test_kpi_over_financial_year_2020_21(cla: duckdb.DuckDBPyConnection) -> None:
     # Reviews held 1 Apr 2020 - 31 Mar 2021 and their on-time flags, from the tests above:
     # A1 yes, B1 no, CC1 yes, D4 no, E2 yes, E3 yes, E4 no, F2 yes, F3 no -> 5 of 9.
-    k = kpi_range(cla, D(2020, 4, 1), D(2021, 3, 31))["cla_reviews_on_time"]
+    k = kpi_range(cla, D(2020, 4, 1), D(2021, 3, 31), scope=SYSTEM)["cla_reviews_on_time"]
     assert (k.numerator, k.denominator) == (5, 9)
     assert k.rate == pytest.approx(5 / 9)
 
@@ -138,7 +139,7 @@ def test_kpi_over_financial_year_2020_21(cla: duckdb.DuckDBPyConnection) -> None
 def test_monthly_series_puts_events_in_their_calendar_month(
     cla: duckdb.DuckDBPyConnection,
 ) -> None:
-    series = monthly_series(cla, "cla_reviews_on_time", 2020)["2020-21"]
+    series = monthly_series(cla, "cla_reviews_on_time", 2020, scope=SYSTEM)["2020-21"]
     assert [m.month for m in series][:2] == ["2020-04", "2020-05"]
     assert series[-1].month == "2021-03"
     by_month = {m.month: (m.numerator, m.denominator) for m in series}
@@ -153,7 +154,7 @@ def test_monthly_series_puts_events_in_their_calendar_month(
 
 
 def test_a_period_with_no_events_has_a_null_rate(cla: duckdb.DuckDBPyConnection) -> None:
-    result = kpi_range(cla, D(2012, 4, 1), D(2013, 3, 31))
+    result = kpi_range(cla, D(2012, 4, 1), D(2013, 3, 31), scope=SYSTEM)
     assert all(r.denominator == 0 and r.rate is None for r in result.values())
 
 
@@ -183,7 +184,7 @@ def codes(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection
 
 
 def test_participation_and_attendance_denominators(codes: duckdb.DuckDBPyConnection) -> None:
-    k = kpi_range(codes, D(2021, 4, 1), D(2022, 3, 31))
+    k = kpi_range(codes, D(2021, 4, 1), D(2022, 3, 31), scope=SYSTEM)
     # Events: R1..R7 (R8 duplicates R7's child and date; R9 is outside every period).
     assert k["cla_reviews_on_time"].denominator == 7
     # PN1-PN7 reviews: R2 (PN1), R3 (PN5), R4 (PN7), R7 (PN4) -> 4.
@@ -334,14 +335,16 @@ def test_cp_kpis_filter_by_team_and_chair(cp: duckdb.DuckDBPyConnection) -> None
     # ICPCs held 1 Dec 2021 - 31 May 2023: I1 (H1, on time), I2 (H1, late),
     # I3 (H2, on time), I4 (H2, late) -> 2 of 4; team "CP South" (H2 only) -> 1 of 2.
     span = (D(2021, 12, 1), D(2023, 5, 31))
-    both = kpi_range(cp, *span)["icpc_within_15_working_days"]
-    south = kpi_range(cp, *span, Filters(team="CP South"))["icpc_within_15_working_days"]
-    h1 = kpi_range(cp, *span, Filters(staff="H1"))["icpc_within_15_working_days"]
+    both = kpi_range(cp, *span, scope=SYSTEM)["icpc_within_15_working_days"]
+    south = kpi_range(cp, *span, Filters(team="CP South"), scope=SYSTEM)[
+        "icpc_within_15_working_days"
+    ]
+    h1 = kpi_range(cp, *span, Filters(staff="H1"), scope=SYSTEM)["icpc_within_15_working_days"]
     assert (both.numerator, both.denominator) == (2, 4)
     assert (south.numerator, south.denominator) == (1, 2)
     assert (h1.numerator, h1.denominator) == (1, 2)
     # RCPCs in FY 2020-21 (1 Apr 2020 - 31 Mar 2021): P1 on time, J1 on time -> 2 of 2.
-    rc = kpi_range(cp, D(2020, 4, 1), D(2021, 3, 31))["rcpc_on_time"]
+    rc = kpi_range(cp, D(2020, 4, 1), D(2021, 3, 31), scope=SYSTEM)["rcpc_on_time"]
     assert (rc.numerator, rc.denominator) == (2, 2)
 
 
@@ -354,6 +357,21 @@ def test_dates_are_inclusive(tmp_path: Path) -> None:
         },
     )
     # R1 falls on the last day of 2020-21, R2 on the first day of 2021-22.
-    assert kpi_range(con, D(2021, 3, 31), D(2021, 3, 31))["cla_reviews_on_time"].denominator == 1
-    assert kpi_range(con, D(2021, 4, 1), D(2021, 4, 1))["cla_reviews_on_time"].denominator == 1
-    assert kpi_range(con, D(2021, 3, 31), D(2021, 4, 1))["cla_reviews_on_time"].denominator == 2
+    assert (
+        kpi_range(con, D(2021, 3, 31), D(2021, 3, 31), scope=SYSTEM)[
+            "cla_reviews_on_time"
+        ].denominator
+        == 1
+    )
+    assert (
+        kpi_range(con, D(2021, 4, 1), D(2021, 4, 1), scope=SYSTEM)[
+            "cla_reviews_on_time"
+        ].denominator
+        == 1
+    )
+    assert (
+        kpi_range(con, D(2021, 3, 31), D(2021, 4, 1), scope=SYSTEM)[
+            "cla_reviews_on_time"
+        ].denominator
+        == 2
+    )

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from queries.contract import TABLES_BY_NAME
 from queries.errors import ExtractError
 from queries.kpis import kpi_range
+from queries.scope import SYSTEM
 from tests.helpers import BASE, load
 
 DAY = st.dates(dt.date(2015, 1, 1), dt.date(2024, 12, 31))
@@ -99,7 +100,9 @@ def test_random_extracts_keep_every_promise(periods, reviews) -> None:  # type: 
                 assert kept_dates[f"R{i}"] == day
             if form == "junk":
                 assert f"R{i}" not in kept_dates
-        for ratio in kpi_range(con, dt.date(2015, 1, 1), dt.date(2026, 10, 31)).values():
+        for ratio in kpi_range(
+            con, dt.date(2015, 1, 1), dt.date(2026, 10, 31), scope=SYSTEM
+        ).values():
             assert 0 <= ratio.numerator <= ratio.denominator
             assert ratio.rate is None or 0 <= ratio.rate <= 1
         con.close()

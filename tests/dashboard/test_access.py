@@ -1,0 +1,423 @@
+"""Sign-in, roles and the audit trail, through HTTP against the real app and database.
+
+The database (tests/dashboard/conftest.py) holds, in 2020-21: R1 (child C1, IRO I1,
+North), R2 (child C2, IRO I2, South), R3 (child C1, IRO I3, North); and from 2015 R0
+(child C9, I1) and conference K0 (child C9, chair H1, team CP). So:
+
+- the IRO I1 may see children C1 and C9 (their own reviews), never C2, and never another
+  IRO by name ("Iro Two", "Iro Three");
+- the North team manager may see C1 (North's reviews), never C2 or "Iro Two";
+- an admin sees no child at all and nobody by name;
+- the service manager sees everything (the control: the same calls do return C2).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import html
+import itertools
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import dash
+import pytest
+from dash import _get_app
+from flask.testing import FlaskClient
+
+from queries import accounts
+from queries.scope import Scope
+
+pytestmark = pytest.mark.http
+
+PASSWORD = "correct horse battery"
+USERS = {
+    "manager": ("service_manager", None, None),
+    "north": ("team_manager", None, "North"),
+    "iro1": ("iro", "I1", None),
+    "admin": ("admin", None, None),
+}
+FORBIDDEN = {
+    "manager": [],
+    "north": [r"\bC2\b", "Iro Two"],
+    "iro1": [r"\bC2\b", "Iro Two", "Iro Three"],
+    "admin": [r"\bC[0-9]\b", "Iro One", "Iro Two", "Iro Three", "Chair One"],
+}
+
+
+@pytest.fixture(scope="module")
+def accounts_db(app: dash.Dash) -> Path:
+    from dashboard import data
+
+    path = data.settings().accounts_db
+    for name, (role, staff_id, team) in USERS.items():
+        if accounts.get(path, name) is None:
+            accounts.add(path, name, role, PASSWORD, staff_id, team)
+    return path
+
+
+def _token(client: FlaskClient) -> str:
+    page = client.get("/sign-in").get_data(as_text=True)
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found, page
+    return found.group(1)
+
+
+def sign_in(client: FlaskClient, user: str, password: str = PASSWORD) -> Any:
+    return client.post(
+        "/sign-in",
+        data={"username": user, "password": password, "csrf_token": _token(client), "next": "/"},
+    )
+
+
+@pytest.fixture
+def client(app: dash.Dash, accounts_db: Path) -> Iterator[FlaskClient]:
+    with app.server.test_client() as c:
+        yield c
+
+
+def signed_in(app: dash.Dash, user: str) -> FlaskClient:
+    c = app.server.test_client()
+    response = sign_in(c, user)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return c
+
+
+def csrf(c: FlaskClient) -> dict[str, str]:
+    cookie = c.get_cookie("sqa_csrf")
+    assert cookie is not None
+    return {"X-CSRF-Token": cookie.value}
+
+
+# --- sign-in, lockout, sessions -------------------------------------------------------
+
+
+def test_pages_and_data_need_sign_in(client: FlaskClient) -> None:
+    page = client.get("/cla-reviews?fy=2020-21")
+    assert page.status_code == 302
+    assert page.headers["Location"] == "/sign-in?next=%2Fcla-reviews%3Ffy%3D2020-21"
+    layout = client.get("/_dash-layout")
+    assert layout.status_code == 401
+    update = client.post("/_dash-update-component", json={"output": "x.children"})
+    assert update.status_code == 401
+    assert "sign-in has ended" in update.get_data(as_text=True)
+    assert client.get("/assets/sqa.css").status_code == 200  # the sign-in page's styles
+
+
+def test_sign_in_lands_each_role_on_its_home(app: dash.Dash, accounts_db: Path) -> None:
+    with app.server.test_client() as c:
+        r = sign_in(c, "iro1")
+        assert (r.status_code, r.headers["Location"]) == (302, "/iro/I1")
+        # An IRO who opens the front page lands on their own figures.
+        assert c.get("/").headers["Location"] == "/iro/I1"
+    with app.server.test_client() as c:
+        r = sign_in(c, "manager")
+        assert (r.status_code, r.headers["Location"]) == (302, "/")
+        assert c.get("/").status_code == 200
+
+
+def test_wrong_password_and_unknown_user_say_the_same(client: FlaskClient) -> None:
+    wrong = sign_in(client, "manager", "not the password")
+    nobody = sign_in(client, "nobody", "not the password")
+    assert wrong.status_code == nobody.status_code == 200  # the form again, with the error
+    assert accounts.WRONG in wrong.get_data(as_text=True)
+    assert accounts.WRONG in nobody.get_data(as_text=True)
+
+
+def test_lockout_after_repeated_failures(app: dash.Dash, accounts_db: Path) -> None:
+    from dashboard import data
+
+    accounts.add(accounts_db, "locky", "service_manager", PASSWORD)
+    attempts = data.settings().lockout_attempts  # 5 by default
+    with app.server.test_client() as c:
+        for _ in range(attempts - 1):
+            assert accounts.WRONG in sign_in(c, "locky", "wrong password!").get_data(True)
+        last = sign_in(c, "locky", "wrong password!").get_data(as_text=True)
+        assert "now locked for 15 minutes" in last
+        # The right password is refused while locked, and says until when.
+        right = sign_in(c, "locky")
+        assert right.status_code == 200 and "Location" not in right.headers
+        assert "locked after 5 failed sign-ins until" in right.get_data(as_text=True)
+    accounts.unlock(accounts_db, "locky")
+    with app.server.test_client() as c:
+        assert sign_in(c, "locky").status_code == 302
+
+
+def test_sign_in_form_needs_its_token(client: FlaskClient) -> None:
+    _token(client)
+    r = client.post(
+        "/sign-in", data={"username": "manager", "password": PASSWORD, "csrf_token": "forged"}
+    )
+    assert r.status_code == 200 and "Location" not in r.headers
+    assert "sign-in form had expired" in r.get_data(as_text=True)
+
+
+def test_sign_out_needs_the_token_and_ends_the_session(app: dash.Dash, accounts_db: Path) -> None:
+    c = signed_in(app, "manager")
+    assert c.post("/sign-out").status_code == 403
+    assert c.get("/cla-reviews").status_code == 200
+    out = c.post("/sign-out", data={"csrf_token": csrf(c)["X-CSRF-Token"]})
+    assert out.headers["Location"] == "/sign-in?signed_out=1"
+    assert c.get("/cla-reviews").status_code == 302
+
+
+def test_removed_account_is_signed_out_at_once(app: dash.Dash, accounts_db: Path) -> None:
+    accounts.add(accounts_db, "leaver", "service_manager", PASSWORD)
+    c = signed_in(app, "leaver")
+    assert c.get("/").status_code == 200
+    accounts.remove(accounts_db, "leaver")
+    assert c.get("/").status_code == 302
+
+
+def test_dash_requests_need_the_csrf_token_and_same_origin(
+    app: dash.Dash, accounts_db: Path
+) -> None:
+    c = signed_in(app, "manager")
+    body = {
+        "output": "data-banner.children",
+        "outputs": {"id": "data-banner", "property": "children"},
+        "inputs": [{"id": "_pages_location", "property": "pathname", "value": "/"}],
+        "changedPropIds": ["_pages_location.pathname"],
+    }
+    assert c.post("/_dash-update-component", json=body).status_code == 403
+    ok = c.post("/_dash-update-component", json=body, headers=csrf(c))
+    assert ok.status_code == 200
+    other_site = {**csrf(c), "Origin": "https://evil.example"}
+    refused = c.post("/_dash-update-component", json=body, headers=other_site)
+    assert refused.status_code == 403
+    assert "from another site" in refused.get_data(as_text=True)
+
+
+def test_security_headers_and_cookie_flags(app: dash.Dash, accounts_db: Path) -> None:
+    with app.server.test_client() as c:
+        page = c.get("/sign-in")
+        csp = page.headers["Content-Security-Policy"]
+        assert (
+            "script-src 'self' 'sha256-" in csp
+            and "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
+        )
+        assert "frame-ancestors 'none'" in csp
+        assert page.headers["X-Frame-Options"] == "DENY"
+        assert page.headers["X-Content-Type-Options"] == "nosniff"
+        session_cookie = next(
+            h for h in page.headers.getlist("Set-Cookie") if h.startswith("sqa_session=")
+        )
+        assert "HttpOnly" in session_cookie and "SameSite=Lax" in session_cookie
+        assert "Secure" not in session_cookie  # plain http (a test); see below for https
+    with app.server.test_client() as c:
+        page = c.get("/sign-in", base_url="https://dashboard.example")
+        cookies = page.headers.getlist("Set-Cookie")
+        assert all("Secure" in h for h in cookies), cookies
+
+
+def test_proxy_sign_on_trusts_only_configured_addresses(
+    tmp_path: Path, accounts_db: Path, app: dash.Dash
+) -> None:
+    """A second app in proxy mode, over the same database and accounts."""
+    from dashboard import data
+    from dashboard.auth import install
+
+    settings = data.settings()
+    previous = _get_app.APP  # a second Dash app takes over dash.get_app(); put it back
+    try:
+        proxy_app = dash.Dash(__name__, assets_folder=str(tmp_path))
+    finally:
+        _get_app.APP = previous
+    proxy_app.layout = dash.html.Div("signed in")
+    install(
+        proxy_app,
+        dataclasses.replace(settings, auth="proxy", trusted_proxies=("10.1.2.0/24",)),
+    )
+    c = proxy_app.server.test_client()
+    head = {"X-Remote-User": "manager"}
+    far = c.get("/", headers=head, environ_base={"REMOTE_ADDR": "192.0.2.9"})
+    assert far.status_code == 403
+    assert "straight from 192.0.2.9 is refused" in far.get_data(as_text=True)
+    near = c.get("/", headers=head, environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    assert near.status_code == 200
+    unknown = c.get(
+        "/", headers={"X-Remote-User": "stranger"}, environ_base={"REMOTE_ADDR": "10.1.2.3"}
+    )
+    assert unknown.status_code == 403
+    assert "no dashboard account for 'stranger'" in html.unescape(unknown.get_data(as_text=True))
+    none = c.get("/", environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    assert none.status_code == 401
+
+
+# --- the authorization matrix ---------------------------------------------------------
+
+SQLISH = "North' OR '1'='1' --"
+PATHISH = "../../../etc/passwd"
+VARIANTS = {
+    "as sent by the page": {},
+    "another IRO's id": {"staff": "I2", "team": "__all__"},
+    "another team": {"team": "South", "staff": "__all__"},
+    "SQL in the filters": {"staff": SQLISH, "team": SQLISH, "kind": SQLISH, "file": PATHISH},
+}
+
+
+def _value(cid: str, prop: str, variant: dict[str, str]) -> Any:
+    """A value for one input, as a page would send it, then forged by ``variant``."""
+    low = cid.lower()
+    if prop == "n_clicks":
+        return 1
+    if prop == "pathname":
+        return "/"
+    if prop == "data":
+        return 0
+    for key in ("staff", "team", "kind", "file", "since", "until", "user", "text"):
+        if key in low and key in variant:
+            return variant[key]
+    if low.endswith(("-fy", "fy")):
+        return "2020-21"
+    if "cmp" in low:
+        return "2019-20"
+    if low.endswith(("-from", "start", "since")):
+        return "2020-04-01"
+    if low.endswith(("-to", "end", "until")):
+        return "2021-03-31"
+    if "late" in low:
+        return []
+    if "days" in low:
+        return "56"
+    if "period" in low:
+        return "custom"
+    return "__all__"
+
+
+def _parts(spec: str) -> tuple[str, str]:
+    cid, _, prop = spec.rpartition(".")
+    return cid, prop
+
+
+_APP: list[dash.Dash] = []
+
+
+def server_callbacks() -> list[dict[str, Any]]:
+    """Every callback the app runs on the server (registered by its first request)."""
+    callbacks: list[dict[str, Any]] = _APP[0]._callback_list
+    return [c for c in callbacks if not c.get("clientside_function")]
+
+
+def call(c: FlaskClient, cb: dict[str, Any], variant: dict[str, str]) -> tuple[int, str]:
+    out = cb["output"]
+    specs = out[2:-2].split("...") if out.startswith("..") else [out]
+    outputs = [dict(zip(("id", "property"), _parts(s), strict=True)) for s in specs]
+    inputs = [
+        {"id": i["id"], "property": i["property"], "value": _value(i["id"], i["property"], variant)}
+        for i in cb["inputs"]
+    ]
+    state = [
+        {"id": s["id"], "property": s["property"], "value": _value(s["id"], s["property"], variant)}
+        for s in cb.get("state", [])
+    ]
+    body = {
+        "output": out,
+        "outputs": outputs if out.startswith("..") else outputs[0],
+        "inputs": inputs,
+        "state": state,
+        "changedPropIds": [f"{i['id']}.{i['property']}" for i in inputs[-1:]],
+    }
+    r = c.post("/_dash-update-component", json=body, headers=csrf(c))
+    return r.status_code, r.get_data(as_text=True)
+
+
+@pytest.fixture(scope="module")
+def clients(app: dash.Dash, accounts_db: Path) -> dict[str, FlaskClient]:
+    made = {user: signed_in(app, user) for user in USERS}
+    made["manager"].get("/")  # Dash registers its callbacks on the first request
+    _APP[:] = [app]
+    return made
+
+
+def test_every_callback_as_every_role_returns_nothing_out_of_scope(
+    clients: dict[str, FlaskClient],
+) -> None:
+    callbacks = server_callbacks()
+    assert len(callbacks) >= 30  # every page's callbacks are registered
+    leaks, errors, manager_saw_c2 = [], [], False
+    for (user, c), cb, (vname, variant) in itertools.product(
+        clients.items(), callbacks, VARIANTS.items()
+    ):
+        status, text = call(c, cb, variant)
+        if status >= 500:
+            errors.append((user, cb["output"], vname, status, text[:200]))
+        for pattern in FORBIDDEN[user]:
+            if status == 200 and re.search(pattern, text):
+                leaks.append((user, cb["output"], vname, pattern))
+        if user == "manager" and status == 200 and re.search(r"\bC2\b", text):
+            manager_saw_c2 = True
+    assert leaks == []
+    assert errors == []
+    assert manager_saw_c2  # the control: the same calls do reach C2 for a manager
+
+
+def test_downloads_stay_in_scope_and_names_stay_plain(clients: dict[str, FlaskClient]) -> None:
+    downloads = [cb for cb in server_callbacks() if cb["output"].endswith("download.data")]
+    assert len(downloads) >= 4
+    for (user, c), cb, variant in itertools.product(
+        clients.items(), downloads, [*VARIANTS.values(), {"staff": PATHISH, "team": PATHISH}]
+    ):
+        status, text = call(c, cb, variant)
+        if status != 200:
+            assert status in (400, 403), (user, cb["output"], status, text)
+            continue
+        payload = json.loads(text)["response"]
+        sent = next(iter(payload.values()))["data"]
+        if user == "admin" and not cb["output"].startswith(("audit-", "dq-")):
+            raise AssertionError(f"admin downloaded child-level rows from {cb['output']}")
+        assert "/" not in sent["filename"] and ".." not in sent["filename"], sent["filename"]
+        for pattern in FORBIDDEN[user]:
+            assert not re.search(pattern, sent["content"]), (user, cb["output"], pattern)
+
+
+def test_iro_sees_own_rows_and_others_anonymised(clients: dict[str, FlaskClient]) -> None:
+    c = clients["iro1"]
+    page = c.get("/_dash-layout")
+    assert page.status_code == 200
+    # The IRO list names only themselves; the by-IRO table anonymises everyone else.
+    cb = next(cb for cb in server_callbacks() if cb["output"] == "cla-by-iro.figure")
+    status, text = call(c, cb, {"team": "__all__"})
+    assert status == 200
+    assert "Iro One" in text and "Another IRO 1" in text and "Another IRO 2" in text
+    # Their own records: R1 (C1) is theirs; R3 is also C1's but chaired by I3, so hidden.
+    rec = next(cb for cb in server_callbacks() if cb["output"].startswith("..cla-records-table"))
+    status, text = call(c, rec, {"team": "__all__", "staff": "__all__"})
+    assert status == 200 and re.search(r"\bC1\b", text)
+    shown = json.loads(text)["response"]["cla-records-status"]["children"]
+    assert shown == "Records 1–1 of 1 · page 1 of 1"
+
+
+def test_admin_gets_the_audit_page_and_others_do_not(clients: dict[str, FlaskClient]) -> None:
+    cb = next(cb for cb in server_callbacks() if cb["output"] == "audit-result.children")
+    for user in ("manager", "north", "iro1"):
+        status, text = call(clients[user], cb, {})
+        assert status == 403 and "for admins only" in text
+    today = dt.date.today().isoformat()
+    status, text = call(
+        clients["admin"], cb, {"since": today, "until": today, "user": "", "text": ""}
+    )
+    assert status == 200 and "records, newest first" in text
+
+
+def test_views_and_exports_of_child_rows_are_audited(
+    clients: dict[str, FlaskClient], accounts_db: Path
+) -> None:
+    c = clients["north"]
+    rec = next(cb for cb in server_callbacks() if cb["output"].startswith("..cla-records-table"))
+    download = next(cb for cb in server_callbacks() if cb["output"] == "cla-records-download.data")
+    before = len(accounts.search(accounts_db, Scope("t", "system"), username="north"))
+    assert call(c, rec, {"team": "__all__", "staff": "__all__"})[0] == 200
+    assert call(c, download, {"team": "__all__", "staff": "__all__"})[0] == 200
+    log = accounts.search(accounts_db, Scope("t", "system"), username="north")
+    new = log.head(len(log) - before)
+    # Newest first: the export (and the fetch behind it), then the view.
+    assert new["action"].tolist() == ["export", "view", "view"]
+    export = new.iloc[0]
+    assert export["detail"].startswith("cla_reviews_2020-21_All_teams")
+    # North's reviews in 2020-21: R1 (C1, I1) and R3 (C1, I3): 2 rows.
+    assert export["rows"] == 2
+    assert "review_records 2020-04-01 2021-03-31 team=all staff=all" in new.iloc[2]["detail"]
