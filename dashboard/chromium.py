@@ -20,3 +20,9 @@ FLAGS = (
     "--disable-dev-shm-usage",
     "--lang=en-GB",  # UK date order in native date inputs
 )
+
+
+def available() -> bool:
+    import os
+
+    return os.access(CHROMIUM, os.X_OK)

@@ -185,8 +185,12 @@ def chart(graph_id: str, fig: Any = None, name: str = "chart", config: Any = Non
     )
 
 
-def frame_table(df: pd.DataFrame, caption: str, table_id: str | None = None) -> dbc.Table:
-    """A small, readable HTML table from a frame, with a caption for screen readers."""
+def frame_table(df: pd.DataFrame, caption: str, table_id: str | None = None) -> Any:
+    """A small, readable HTML table from a frame, with a caption for screen readers.
+
+    With an id it also downloads as CSV and Excel (``shell.update_table_file``): the
+    frame rides along in a store, so the file holds exactly the table shown.
+    """
     head = html.Thead(html.Tr([html.Th(c, scope="col") for c in df.columns]))
     body = html.Tbody(
         [
@@ -195,15 +199,62 @@ def frame_table(df: pd.DataFrame, caption: str, table_id: str | None = None) -> 
         ]
     )
     kw = {"id": table_id} if table_id else {}
-    return dbc.Table(
+    table = dbc.Table(
         [html.Caption(caption), head, body],
         bordered=True,
         hover=True,
         size="sm",
         responsive=True,
-        className="caption-top",
+        className="caption-top mb-1",
         **kw,
     )
+    if not table_id:
+        return table
+    key = {"table": table_id}
+    return html.Div(
+        [
+            table,
+            html.Div(
+                [
+                    html.Button(
+                        "CSV",
+                        id={"type": "table-csv", **key},
+                        n_clicks=0,
+                        className="btn btn-link btn-sm p-0 me-2",
+                        **aria(label=f"Download as CSV: {caption}"),
+                    ),
+                    html.Button(
+                        "Excel",
+                        id={"type": "table-xlsx", **key},
+                        n_clicks=0,
+                        className="btn btn-link btn-sm p-0",
+                        **aria(label=f"Download as Excel: {caption}"),
+                    ),
+                    dcc.Store(
+                        id={"type": "table-data", **key},
+                        data={
+                            "caption": caption,
+                            "columns": [str(c) for c in df.columns],
+                            "rows": [[_plain(v) for v in r] for r in df.itertuples(index=False)],
+                        },
+                    ),  # fmt: skip
+                    dcc.Download(id={"type": "table-file", **key}),
+                ],
+                className="small mb-3",
+            ),
+        ]
+    )
+
+
+def _plain(value: Any) -> Any:
+    """A cell as JSON: numbers stay numbers, everything else its text."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, bool | int | float | str):
+        return value
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
 
 
 PAGE_SIZE = 15
@@ -212,7 +263,7 @@ PAGE_SIZE = 15
 def records_block(
     prefix: str, what: str, first: tuple[Any, str, bool, bool, int] | None = None
 ) -> html.Div:
-    """The drill-down: a plain table, labelled paging buttons and a CSV download.
+    """The drill-down: a plain table, labelled paging buttons, CSV and Excel downloads.
 
     ``first`` is the first page, from the view :func:`dashboard.pagekit.register_records`
     returns; its callbacks fill the rest.
@@ -246,6 +297,13 @@ def records_block(
                         n_clicks=0,
                         className="btn btn-outline-primary btn-sm",
                         **aria(label=f"Download CSV of all {what}"),
+                    ),
+                    html.Button(
+                        "Download Excel",
+                        id=f"{prefix}-xlsx",
+                        n_clicks=0,
+                        className="btn btn-outline-primary btn-sm",
+                        **aria(label=f"Download Excel of all {what}"),
                     ),
                     dcc.Download(id=f"{prefix}-download"),
                 ],

@@ -18,13 +18,15 @@ import plotly.graph_objects as go
 from flask import Flask, g, has_request_context, request
 from flask_caching import Cache
 
-from queries import accounts, db, kpis, qa, records, store
+from queries import accounts, db, kpis, qa, records, snapshots, store
 from queries.errors import AccessDenied
 from queries.kpis import Filters, MonthRatio, Ratio
 from queries.records import LoadInfo
 from queries.scope import Scope
 from queries.scope import require_admin as _require_admin
+from queries.scope import require_packs as _require_packs
 from queries.settings import Settings, load_settings
+from queries.snapshots import Snapshot
 from queries.targets import Target, load_targets
 
 if TYPE_CHECKING:  # the connection type only; the UI never opens one itself
@@ -374,6 +376,37 @@ def audit_csv(frame: pd.DataFrame) -> str:
 
 def accounts_table() -> pd.DataFrame:
     return accounts.accounts_table(settings().accounts_db, current_scope())
+
+
+def snapshot(month: str) -> Snapshot | None:
+    """The frozen figures for a month (never cached: taking one must show at once)."""
+    return snapshots.get(settings().snapshots_db, month, current_scope())
+
+
+def take_snapshot(month: str, replace: bool) -> None:
+    con, _ = db.cursor(settings().db_path)
+    snapshots.take(con, settings().snapshots_db, month, current_scope(), replace)
+    audit("snapshot", f"froze {month}" + (" (replacing)" if replace else ""), 0)
+
+
+@_by_load
+def _figures_now(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, Any]:
+    return snapshots.compute(con, month)
+
+
+def moved_since(snap: Snapshot, group: str) -> pd.DataFrame:
+    """The snapshot's figures against the same figures from the data now."""
+    _require_packs(current_scope())
+    return snapshots.moved(snap, _figures_now(snap.month), group)
+
+
+def commentary(period: str) -> dict[str, dict[str, str]]:
+    _require_packs(current_scope())
+    return snapshots.commentary(settings().snapshots_db, period)
+
+
+def save_commentary(period: str, measure: str, body: str) -> None:
+    snapshots.save_commentary(settings().snapshots_db, current_scope(), period, measure, body)
 
 
 def load_history(last: int = 20) -> list[dict[str, Any]]:

@@ -191,18 +191,17 @@ def register_records(
     @callback(
         Output(f"{prefix}-download", "data"),
         Input(f"{prefix}-csv", "n_clicks"),
+        Input(f"{prefix}-xlsx", "n_clicks"),
         *[State(i.component_id, i.component_property) for i in inputs],
         prevent_initial_call=True,
     )
-    def update_records_download(_clicks: int, *values: Any) -> dict[str, Any]:
+    def update_records_download(_csv: int, _xlsx: int, *values: Any) -> dict[str, Any]:
+        fmt = "xlsx" if ctx.triggered_id == f"{prefix}-xlsx" else "csv"
         frame = fetch(*values)
-        name = figures.safe_name(file_name(*values)) + ".csv"
+        name = f"{figures.safe_name(file_name(*values))}.{fmt}"
         data.audit("export", f"{name} ({caption(*values)})", len(frame))
-        return {
-            "content": exports.records_csv(frame, columns),
-            "filename": name,
-            "type": "text/csv",
-        }
+        payload = exports.records_file(frame, columns, fmt, caption(*values) + scope_note())
+        return {**payload, "filename": name}
 
     return cached_records_view
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ClientsideFunction, Input, Output, State, clientside_callback, dcc, html
+from dash import ClientsideFunction, Input, Output, State, clientside_callback, ctx, dcc, html
 
-from dashboard import auth, components, data
+from dashboard import auth, components, data, exports
 from queries import demo, loader
 from queries.errors import AccessDenied, ConfigError, SqaError
 from queries.scope import Scope
@@ -104,6 +104,8 @@ def nav_items(scope: Scope) -> list[tuple[str, str]]:
         items.insert(0, ("My figures", auth.home(scope)))
     if not scope.sees_data_quality:
         items.remove(("Data quality", "/data-quality"))
+    if scope.role != "iro":
+        items.insert(items.index(("Definitions", "/definitions")), ("Board pack", "/board-pack"))
     if scope.is_admin:
         items.append(("Audit", "/audit"))
     return items
@@ -186,3 +188,18 @@ clientside_callback(
     State({"type": "svg-download", "graph": dash.ALL}, "title"),
     prevent_initial_call=True,
 )
+
+
+@dash.callback(
+    Output({"type": "table-file", "table": dash.MATCH}, "data"),
+    Input({"type": "table-csv", "table": dash.MATCH}, "n_clicks"),
+    Input({"type": "table-xlsx", "table": dash.MATCH}, "n_clicks"),
+    State({"type": "table-data", "table": dash.MATCH}, "data"),
+    prevent_initial_call=True,
+)
+def update_table_file(_csv: int, _xlsx: int, table: dict[str, object] | None) -> object:
+    """A shown table as CSV or Excel: formula-safe, named after its caption."""
+    if not table or not (_csv or _xlsx):
+        return dash.no_update
+    fmt = "xlsx" if (ctx.triggered_id or {}).get("type") == "table-xlsx" else "csv"
+    return exports.table_file(table, fmt, data.load_info().extract_as_of)

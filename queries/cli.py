@@ -18,7 +18,7 @@ from typing import Any
 
 import duckdb
 
-from queries import accounts, db, demo, kpis, loader, qa, sqlfiles, store
+from queries import accounts, db, demo, kpis, loader, qa, snapshots, sqlfiles, store
 from queries.errors import ConfigError, LoadBusyError, LoadHeldBack, SqaError
 from queries.periods import fy_label, parse_date, parse_fy
 from queries.scope import ROLES, SYSTEM
@@ -234,6 +234,28 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_snapshot(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    if args.list:
+        _print(snapshots.list_months(settings.snapshots_db))
+        return 0
+    if not args.month:
+        raise ConfigError("give --month YYYY-MM (or --list)")
+    con, _ = db.cursor(_db_path(args))
+    figures = snapshots.take(con, settings.snapshots_db, args.month, SYSTEM, args.replace)
+    service = figures["groups"][snapshots.SERVICE]["kpis"]["month"]
+    _print(
+        {
+            "month": args.month,
+            "load_id": figures["load_id"],
+            "extract_as_of": figures["extract_as_of"],
+            "groups": list(figures["groups"]),
+            "month_kpis": {k: {"numerator": n, "denominator": d} for k, (n, d) in service.items()},
+        }
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sqa", description="SQA Dashboard data commands: load an extract, read KPIs."
@@ -284,6 +306,12 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--staff", help="only this IRO or chair (staff_id)")
         p.set_defaults(func=func)
 
+    p = with_db(sub.add_parser("snapshot", help="freeze a month's figures for board papers"))
+    p.add_argument("--month", help="YYYY-MM, a month that has ended in the data")
+    p.add_argument("--replace", action="store_true", help="freeze a frozen month again")
+    p.add_argument("--list", action="store_true", help="list the snapshots taken")
+    p.set_defaults(func=cmd_snapshot)
+
     p = sub.add_parser("users", help="manage dashboard accounts and roles")
     users = p.add_subparsers(dest="action", required=True)
     u = users.add_parser("add", help="add an account (password from a prompt or stdin)")
@@ -325,8 +353,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def main(argv: Sequence[str] | None = None, parser: argparse.ArgumentParser | None = None) -> int:
+    args = (parser or build_parser()).parse_args(argv)
     try:
         code: int = args.func(args)
         return code

@@ -155,6 +155,14 @@ def require_data_quality(scope: Scope) -> None:
         )
 
 
+def require_packs(scope: Scope) -> None:
+    if scope.role == "iro":
+        raise AccessDenied(
+            "Board packs and snapshots are for managers and admins; your own figures are on "
+            "My figures."
+        )
+
+
 def require_comments(scope: Scope) -> None:
     if not scope.sees_comments:
         raise AccessDenied("Feedback comments are for service and team managers only.")

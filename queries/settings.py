@@ -81,6 +81,16 @@ SPECS: tuple[SettingSpec, ...] = (
         "SQLite file of accounts, roles and the append-only audit trail.",
     ),
     SettingSpec(
+        "SQA_SNAPSHOTS_DB",
+        str(PROJECT_ROOT / "data" / "sqa-snapshots.sqlite"),
+        "SQLite file of month-end snapshots and board-pack commentary.",
+    ),
+    SettingSpec(
+        "SQA_SUPPRESS_BELOW",
+        "5",
+        "External packs show counts below this as <N and withhold rates built on them.",
+    ),
+    SettingSpec(
         "SQA_AUTH",
         "accounts",
         "How people sign in: accounts (built-in, passwords) or proxy (single sign-on).",
@@ -208,6 +218,8 @@ class Settings:
     cache_redis_url: str
     targets_file: Path
     accounts_db: Path
+    snapshots_db: Path
+    suppress_below: int
     auth: str
     proxy_header: str
     trusted_proxies: tuple[str, ...]
@@ -230,6 +242,8 @@ _PARSERS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "SQA_CACHE_REDIS_URL": ("cache_redis_url", lambda _n, v: v),
     "SQA_TARGETS_FILE": ("targets_file", lambda _n, v: Path(v)),
     "SQA_ACCOUNTS_DB": ("accounts_db", lambda _n, v: Path(v)),
+    "SQA_SNAPSHOTS_DB": ("snapshots_db", lambda _n, v: Path(v)),
+    "SQA_SUPPRESS_BELOW": ("suppress_below", _parse_count),
     "SQA_AUTH": ("auth", _parse_auth),
     "SQA_PROXY_HEADER": ("proxy_header", _parse_header),
     "SQA_TRUSTED_PROXIES": ("trusted_proxies", _parse_networks),

@@ -1,6 +1,7 @@
 """Take a screenshot of each page of a running dashboard (for the README and for looking).
 
-Usage: SQA_SHOT_USER=manager SQA_SHOT_PASSWORD=... python scripts/screenshots.py [BASE_URL] [OUT_DIR]
+Usage: SQA_SHOT_USER=manager SQA_SHOT_PASSWORD=... \
+       python scripts/screenshots.py [BASE_URL] [OUT_DIR]
 Signs in through the form first (the demo accounts are printed by scripts/start.sh), and
 also shoots the sign-in page. Prints any browser console error it sees.
 """
@@ -28,6 +29,7 @@ PAGES = {
     "data-quality": "/data-quality",
     "definitions": "/definitions",
     "audit": "/audit",
+    "board-pack": "/board-pack",
 }
 
 

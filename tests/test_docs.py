@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from queries.cli import build_parser
+from dashboard.cli import build_parser
 from queries.settings import SPECS
 from queries.sqlfiles import COUNTS, KPIS, MEASURES
 

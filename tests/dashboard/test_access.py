@@ -288,9 +288,32 @@ def _value(cid: str, prop: str, variant: dict[str, str]) -> Any:
     return "__all__"
 
 
-def _parts(spec: str) -> tuple[str, str]:
+def _parts(spec: str) -> tuple[Any, str]:
+    """An output's id and property; a pattern-matching id (JSON) with its wildcards
+    filled in as one concrete component."""
     cid, _, prop = spec.rpartition(".")
-    return cid, prop
+    return (_concrete(json.loads(cid)) if cid.startswith("{") else cid), prop
+
+
+def _concrete(cid: Any) -> Any:
+    if isinstance(cid, dict):
+        return {
+            k: ("x-1" if v in (["MATCH"], ["ALL"], ["ALLSMALLER"]) else v) for k, v in cid.items()
+        }
+    return cid
+
+
+def _item(spec: dict[str, Any], variant: dict[str, str]) -> Any:
+    """One input or state as Dash sends it (a list of one for an ALL wildcard)."""
+    cid, prop = spec["id"], spec["property"]
+    if isinstance(cid, dict):
+        concrete = _concrete(cid)
+        value = _value(json.dumps(concrete), prop, variant)
+        if prop == "id":
+            value = concrete
+        one = {"id": concrete, "property": prop, "value": value}
+        return [one] if ["ALL"] in cid.values() else one
+    return {"id": cid, "property": prop, "value": _value(cid, prop, variant)}
 
 
 _APP: list[dash.Dash] = []
@@ -306,20 +329,18 @@ def call(c: FlaskClient, cb: dict[str, Any], variant: dict[str, str]) -> tuple[i
     out = cb["output"]
     specs = out[2:-2].split("...") if out.startswith("..") else [out]
     outputs = [dict(zip(("id", "property"), _parts(s), strict=True)) for s in specs]
-    inputs = [
-        {"id": i["id"], "property": i["property"], "value": _value(i["id"], i["property"], variant)}
-        for i in cb["inputs"]
-    ]
-    state = [
-        {"id": s["id"], "property": s["property"], "value": _value(s["id"], s["property"], variant)}
-        for s in cb.get("state", [])
-    ]
+    inputs = [_item(i, variant) for i in cb["inputs"]]
+    state = [_item(s, variant) for s in cb.get("state", [])]
     body = {
         "output": out,
         "outputs": outputs if out.startswith("..") else outputs[0],
         "inputs": inputs,
         "state": state,
-        "changedPropIds": [f"{i['id']}.{i['property']}" for i in inputs[-1:]],
+        "changedPropIds": [
+            f"{json.dumps(i['id']) if isinstance(i['id'], dict) else i['id']}.{i['property']}"
+            for i in inputs[-1:]
+            if isinstance(i, dict)
+        ],
     }
     r = c.post("/_dash-update-component", json=body, headers=csrf(c))
     return r.status_code, r.get_data(as_text=True)

@@ -211,6 +211,8 @@ def test_cla_by_team_table(app: dash.Dash) -> None:
         "1",
         "0",
         "0.0%",
+        "CSV",  # the table's own downloads
+        "Excel",
     ]
 
 

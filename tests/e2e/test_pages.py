@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -38,6 +39,7 @@ PAGES = {
     "/quality?section=caseloads": "#qa-caseloads tbody tr",
     "/worklist": "#wl-records-table tbody tr",
     "/definitions": "#cla_reviews_on_time",
+    "/board-pack": "#pack-status .btn, #pack-frozen",
 }
 
 
@@ -199,7 +201,7 @@ def test_keyboard_alone_reaches_and_changes_the_filters(page: Page, server: str)
     page.evaluate("document.activeElement && document.activeElement.blur()")
     page.keyboard.press("Tab")
     expect(page.locator(":focus")).to_have_text("Skip to main content")
-    for _ in range(12):  # through the navigation to the first filter
+    for _ in range(20):  # through the navigation and sign-out to the first filter
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.id") == "cla-fy":
             break
@@ -321,6 +323,49 @@ def test_iro_and_manager_see_different_rows(browser: Browser, server: str, demo_
         next(pages, None)  # closes the context and checks the console
     assert {iro for iro, _ in seen["e2e-iro"]} == set(own["iro_name"])
     assert {team for _, team in seen["e2e-north"]} == {"IRO Team North"}
+
+
+def test_board_pack_freeze_comment_and_download(page: Page, server: str, tmp_path: Path) -> None:
+    page.goto(server + "/board-pack", wait_until="networkidle")
+    # The demo ends in June 2021, so the page offers 2020-21, frozen at March 2021.
+    expect(page.locator("#pack-fy")).to_have_value("2020-21")
+    freeze = page.get_by_role("button", name="Freeze the figures for 2021-03 now")
+    if freeze.count():
+        freeze.click()
+    expect(page.locator("#pack-frozen")).to_contain_text("(snapshot 2021-03)", timeout=60_000)
+    note = "Written in the browser for the board."
+    page.get_by_label("CLA reviews on time", exact=True).fill(note)
+    page.get_by_role("button", name="Save commentary").click()
+    expect(page.locator("#pack-saved")).to_contain_text("Commentary for 2020/21 saved.")
+    with page.expect_download(timeout=120_000) as info:
+        page.get_by_role("button", name="Download PDF").click()
+    download = info.value
+    assert download.suggested_filename == "sqa_board_pack_2020-21_Service.pdf"
+    path = tmp_path / "pack.pdf"
+    download.save_as(path)
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert note in " ".join(text.split())
+
+
+def test_a_table_downloads_as_excel(page: Page, server: str, tmp_path: Path) -> None:
+    import openpyxl
+
+    page.goto(server + "/cla-reviews?fy=2020-21", wait_until="networkidle")
+    table = page.locator("#cla-by-team")
+    expect(table.locator("tbody tr").first).to_be_visible(timeout=20_000)
+    shown = [r.locator("th, td").all_inner_texts() for r in table.locator("tbody tr").all()]
+    with page.expect_download() as info:
+        page.get_by_role(
+            "button", name=re.compile("Download as Excel: CLA reviews held on time by team")
+        ).click()
+    path = tmp_path / "t.xlsx"
+    info.value.save_as(path)
+    ws = openpyxl.load_workbook(path).active
+    assert ws is not None
+    rows = [[str(c.value) for c in r] for r in ws.iter_rows(min_row=5)]
+    assert rows == shown  # the table as shown, cell for cell
 
 
 def test_zz_a_failed_load_shows_a_banner_and_changes_nothing(

@@ -1,0 +1,319 @@
+"""Board pack: freeze a month's figures, write commentary, download the pack (PDF, PPTX)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import ALL, Input, Output, State, ctx, dcc, html
+
+from dashboard import boardpack, components, data, pagekit
+from queries.disclosure import INTERNAL, Disclosure
+from queries.errors import ConfigError, SqaError
+from queries.kpis import MEASURE_LABELS
+from queries.periods import fy_label, parse_fy
+from queries.snapshots import SERVICE, pack_month, period_label
+
+dash.register_page(
+    __name__, path="/board-pack", name="Board pack", title="Board pack · SQA Dashboard"
+)
+
+FY = "pack-fy"
+QUARTER = "pack-quarter"
+GROUP = "pack-group"
+AUDIENCE = "pack-audience"
+STATUS = "pack-status"
+FREEZE = "pack-freeze"
+NOTES = "pack-notes"
+SAVE = "pack-save"
+SAVED = "pack-saved"
+PDF = "pack-pdf"
+PPTX = "pack-pptx"
+DOWNLOAD = "pack-download"
+MESSAGE = "pack-message"
+QUARTERS = [("", "Whole year"), ("1", "Q1 (Apr–Jun)"), ("2", "Q2 (Jul–Sep)"),
+            ("3", "Q3 (Oct–Dec)"), ("4", "Q4 (Jan–Mar)")]  # fmt: skip
+WINDOW_WORDS = {"month": "the month", "quarter": "the quarter", "year": "the year"}
+
+
+def _period(fy: str, quarter: str) -> tuple[int, int | None]:
+    if quarter not in ("", None, "1", "2", "3", "4"):
+        raise ConfigError(f"'{quarter}' is not a quarter; choose the whole year or Q1 to Q4")
+    return parse_fy(fy), int(quarter) if quarter else None
+
+
+def status(fy: str, quarter: str, group: str) -> Any:
+    """Which snapshot a pack for the period uses, and what has moved since it was taken."""
+    year, q = _period(fy, quarter)
+    month = pack_month(year, q)
+    snap = data.snapshot(month)
+    scope = data.current_scope()
+    can_freeze = scope.sees_everyone or scope.is_admin
+    if snap is None:
+        return html.Div(
+            [
+                dbc.Alert(
+                    f"The figures for {month} are not frozen yet, so there is no pack for "
+                    f"{period_label(year, q).replace('-', '/')}."
+                    + ("" if can_freeze else " Ask a service manager to freeze them."),
+                    color="warning",
+                    className="py-2",
+                ),
+                dbc.Button(f"Freeze the figures for {month} now", id=FREEZE, color="primary")
+                if can_freeze
+                else html.Span(id=FREEZE),
+            ]
+        )
+    moved = data.moved_since(snap, group)
+    changed = moved[moved["moved"]]
+    detail: Any
+    if changed.empty:
+        detail = html.P("Nothing has moved since: the data now gives the same figures.")
+    else:
+        shown = changed.assign(
+            window=changed["window"].map(WINDOW_WORDS),
+            measure=changed["measure"].map(lambda m: MEASURE_LABELS.get(m, m)),
+        ).drop(columns="moved")
+        detail = components.frame_table(
+            shown.rename(
+                columns={"window": "Over", "measure": "Measure", "frozen": "Frozen", "now": "Now"}
+            ),
+            f"What has moved since {month} was frozen (later extracts backfilled records)",
+            "pack-moved",
+        )
+    return html.Div(
+        [
+            html.P(
+                [
+                    html.Strong(f"Figures frozen {snap.taken_at[:10]} "),
+                    f"by {snap.taken_by}, from the extract of {snap.extract_as_of:%d %b %Y %H:%M} "
+                    f"UTC (snapshot {month}). The pack uses these figures.",
+                ],
+                id="pack-frozen",
+            ),
+            detail,
+            html.Span(id=FREEZE),
+        ]
+    )
+
+
+def notes(fy: str, quarter: str) -> Any:
+    year, q = _period(fy, quarter)
+    period = period_label(year, q)
+    saved = data.commentary(period)
+    editable = data.current_scope().role in ("service_manager", "team_manager")
+    boxes: list[Any] = []
+    for section, measures in boardpack.SECTIONS:
+        boxes.append(html.H3(section, className="h6 mt-3"))
+        for m in measures:
+            cid = {"type": "pack-note", "measure": m}
+            boxes.append(
+                html.Div(
+                    [
+                        html.Label(
+                            MEASURE_LABELS[m],
+                            # Dash writes a dict id into the page as sorted, compact JSON.
+                            htmlFor=json.dumps(cid, sort_keys=True, separators=(",", ":")),
+                            className="form-label mb-1",
+                        ),
+                        dbc.Textarea(
+                            id=cid,
+                            value=saved.get(m, {}).get("body", ""),
+                            maxLength=2000,
+                            rows=2,
+                            disabled=not editable,
+                        ),
+                    ],
+                    className="mb-2",
+                )
+            )
+    return html.Div(
+        [
+            html.P(
+                f"Commentary for {period.replace('-', '/')}, printed beside each KPI in the pack."
+                + ("" if editable else " Only service and team managers write it."),
+                className="text-body-secondary",
+            ),
+            *boxes,
+        ]
+    )
+
+
+@pagekit.guarded
+def layout(**params: str | None) -> Any:
+    ctx_ = pagekit.page_context(params)
+    data.commentary("")  # refuses a role with no packs, before anything is drawn
+    years = [fy_label(y) for y in ctx_.years]
+    fy = fy_label(ctx_.view.fy - 1) if fy_label(ctx_.view.fy - 1) in years else years[0]
+    groups = [SERVICE, *ctx_.teams]
+    below = data.settings().suppress_below
+    return html.Div(
+        [
+            html.H1("Board pack"),
+            html.P(
+                "The pack for the children's services board or the corporate parenting panel: "
+                "the KPI table with indicators and definitions, each KPI year on year with its "
+                "month table and commentary, and the quality-assurance activity. It is built "
+                "from the figures frozen at the period's last month, so a paper's numbers do "
+                "not change when later extracts backfill records.",
+                className="text-body-secondary",
+            ),
+            html.Div(
+                [
+                    components.labelled(
+                        "Financial year",
+                        components.select(
+                            FY, [{"label": y.replace("-", "/"), "value": y} for y in years], fy
+                        ),
+                        FY,
+                        2,
+                    ),
+                    components.labelled(
+                        "Period",
+                        components.select(
+                            QUARTER, [{"label": t, "value": v} for v, t in QUARTERS], ""
+                        ),
+                        QUARTER,
+                        2,
+                    ),
+                    components.labelled(
+                        "For",
+                        components.select(
+                            GROUP, [{"label": g, "value": g} for g in groups], SERVICE
+                        ),
+                        GROUP,
+                        3,
+                    ),
+                    components.labelled(
+                        "Audience",
+                        components.select(
+                            AUDIENCE,
+                            [
+                                {"label": "Internal (every figure)", "value": "internal"},
+                                {
+                                    "label": f"External (counts below {below} suppressed)",
+                                    "value": "external",
+                                },
+                            ],
+                            "internal",
+                        ),
+                        AUDIENCE,
+                        3,
+                    ),
+                ],
+                className="row filter-bar g-3 mx-0",
+            ),
+            html.H2("The figures", className="h4 mt-3"),
+            html.Div(status(fy, "", SERVICE), id=STATUS),
+            html.H2("Download", className="h4 mt-3"),
+            html.Div(
+                [
+                    dbc.Button("Download PDF", id=PDF, color="primary", className="me-2"),
+                    dbc.Button("Download PowerPoint", id=PPTX, color="secondary", outline=True),
+                    dcc.Loading(html.Div(id=MESSAGE, role="status", className="mt-2")),
+                    dcc.Download(id=DOWNLOAD),
+                ]
+            ),
+            html.H2("Commentary", className="h4 mt-4"),
+            html.Div(notes(fy, ""), id=NOTES),
+            dbc.Button("Save commentary", id=SAVE, color="primary", className="mt-2"),
+            html.Div(id=SAVED, role="status", className="mt-2"),
+        ]
+    )
+
+
+@dash.callback(
+    Output(STATUS, "children"),
+    Input(FY, "value"),
+    Input(QUARTER, "value"),
+    Input(GROUP, "value"),
+    Input(FREEZE, "n_clicks"),
+    prevent_initial_call=True,
+)
+def update_status(fy: str, quarter: str, group: str, freeze: int | None) -> Any:
+    if ctx.triggered_id == FREEZE and freeze:
+        year, q = _period(fy, quarter)
+        try:
+            data.take_snapshot(pack_month(year, q), replace=False)
+        except SqaError as exc:
+            return html.Div([components.notices([str(exc)]), status(fy, quarter, group)])
+    return status(fy, quarter, group)
+
+
+@dash.callback(
+    Output(NOTES, "children"),
+    Input(FY, "value"),
+    Input(QUARTER, "value"),
+    prevent_initial_call=True,
+)
+def update_notes(fy: str, quarter: str) -> Any:
+    return notes(fy, quarter)
+
+
+@dash.callback(
+    Output(SAVED, "children"),
+    Input(SAVE, "n_clicks"),
+    State(FY, "value"),
+    State(QUARTER, "value"),
+    State({"type": "pack-note", "measure": ALL}, "value"),
+    State({"type": "pack-note", "measure": ALL}, "id"),
+    prevent_initial_call=True,
+)
+def update_saved(
+    _clicks: int, fy: str, quarter: str, values: list[str], ids: list[dict[str, str]]
+) -> Any:
+    year, q = _period(fy, quarter)
+    period = period_label(year, q)
+    try:
+        for value, cid in zip(values, ids, strict=True):
+            data.save_commentary(period, cid["measure"], value or "")
+    except SqaError as exc:
+        return dbc.Alert(str(exc), color="danger", className="py-2")
+    return dbc.Alert(
+        f"Commentary for {period.replace('-', '/')} saved.", color="success", className="py-2"
+    )
+
+
+@dash.callback(
+    Output(DOWNLOAD, "data"),
+    Output(MESSAGE, "children"),
+    Input(PDF, "n_clicks"),
+    Input(PPTX, "n_clicks"),
+    State(FY, "value"),
+    State(QUARTER, "value"),
+    State(GROUP, "value"),
+    State(AUDIENCE, "value"),
+    prevent_initial_call=True,
+)
+def update_download(
+    _pdf: int, _pptx: int, fy: str, quarter: str, group: str, audience: str
+) -> tuple[Any, Any]:
+    fmt = "pdf" if ctx.triggered_id == PDF else "pptx"
+    year, q = _period(fy, quarter)
+    snap = data.snapshot(pack_month(year, q))
+    if snap is None:
+        return dash.no_update, dbc.Alert(
+            "Freeze the figures for this period first (above).", color="warning", className="py-2"
+        )
+    external = audience == "external"
+    period = period_label(year, q)
+    try:
+        pack = boardpack.build(
+            snap,
+            year,
+            q,
+            data.targets(),
+            {m: c["body"] for m, c in data.commentary(period).items()},
+            group,
+            Disclosure(data.settings().suppress_below) if external else INTERNAL,
+        )
+        blob = boardpack.render(pack, fmt)
+    except SqaError as exc:
+        return dash.no_update, dbc.Alert(str(exc), color="danger", className="py-2")
+    name = boardpack.file_name(pack, fmt)
+    data.audit("export", f"{name} (board pack, {pack.audience.lower()} use)", 0)
+    sent = {"content": base64.b64encode(blob).decode(), "filename": name, "base64": True}
+    return sent, f"{name} is ready ({len(blob) / 1e6:.1f} MB)."
