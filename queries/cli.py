@@ -256,6 +256,35 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_extract(args: argparse.Namespace) -> int:
+    """Write the contract's extract from SQL, SSDA903 and/or CIN census sources."""
+    from queries.adapters import Extract, cin, sql, ssda903
+
+    out = Path(args.out_dir)
+    if args.source:
+        if args.ssda903 or args.cin_census:
+            raise ConfigError("use --source on its own, or --ssda903 and/or --cin-census")
+        if not args.mapping:
+            raise ConfigError("--source needs --mapping (a TOML file, or 'ssd')")
+        report = sql.extract(args.source, args.mapping, out, load_settings().source_password)
+        _print(report)
+        return 0
+    if not (args.ssda903 or args.cin_census):
+        raise ConfigError(
+            "give --source URL --mapping FILE, or --ssda903 DIR and/or --cin-census FILE"
+        )
+    ext = Extract()
+    if args.ssda903:
+        ext.merge(ssda903.read(Path(args.ssda903)))
+    if args.cin_census:
+        ext.merge(cin.read(Path(args.cin_census)))
+    counts = ext.write(out)
+    for problem in ext.problems:
+        print(f"sqa extract: {problem}", file=sys.stderr)
+    _print({"out_dir": str(out), "rows": counts, "problems": ext.problems})
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sqa", description="SQA Dashboard data commands: load an extract, read KPIs."
@@ -311,6 +340,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replace", action="store_true", help="freeze a frozen month again")
     p.add_argument("--list", action="store_true", help="list the snapshots taken")
     p.set_defaults(func=cmd_snapshot)
+
+    p = sub.add_parser("extract", help="write the extract from a SQL source, SSDA903 or CIN")
+    p.add_argument("out_dir", help="the extract folder to write (replaced whole)")
+    p.add_argument("--source", help="a SQLAlchemy URL, no password (SQA_SOURCE_PASSWORD)")
+    p.add_argument("--mapping", help="TOML file of one query per table, or 'ssd'")
+    p.add_argument("--ssda903", help="folder of SSDA903 header, episodes and reviews CSVs")
+    p.add_argument("--cin-census", help="a CIN census XML file")
+    p.set_defaults(func=cmd_extract)
 
     p = sub.add_parser("users", help="manage dashboard accounts and roles")
     users = p.add_subparsers(dest="action", required=True)

@@ -56,6 +56,7 @@ class LoadReport:
     rejects: dict[str, int] = field(default_factory=dict)
     warnings: dict[str, int] = field(default_factory=dict)
     files_absent: list[str] = field(default_factory=list)
+    not_in_source: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
@@ -592,6 +593,28 @@ def load_extract(
     return report
 
 
+MANIFEST = "extract_manifest.json"
+
+
+def _not_in_source(extract_dir: Path) -> set[str]:
+    """Tables the extract's source does not hold, as its adapter declared them.
+
+    ``sqa extract`` from SSDA903 (no child protection records) or the CIN census (no
+    children in care) writes those files header-only and lists them in
+    ``extract_manifest.json``; only then may a required file be empty.
+    """
+    path = extract_dir / MANIFEST
+    if not path.exists():
+        return set()
+    try:
+        listed = json.loads(path.read_text(encoding="utf-8")).get("not_in_source", [])
+    except (OSError, ValueError, AttributeError) as exc:
+        raise ExtractError(f"{MANIFEST} in {extract_dir} is not readable JSON: {exc}") from exc
+    if not isinstance(listed, list):
+        raise ExtractError(f"{MANIFEST}: not_in_source should be a list of table names")
+    return {str(t) for t in listed}
+
+
 def _build(
     extract_dir: Path,
     db_path: Path,
@@ -616,13 +639,15 @@ def _build(
     # Read every file before touching any database: most unusable files fail here.
     states = {p: _file_state(p) for p in present}
     raws = {t.name: read_extract_file(files[t.name], t) for t in TABLES if files[t.name].exists()}
+    not_in_source = _not_in_source(extract_dir)
     for t in TABLES:
-        if t.required and raws[t.name].n_rows == 0:
+        if t.required and raws[t.name].n_rows == 0 and t.name not in not_in_source:
             raise ExtractError(
                 f"{t.file_name}: has a header but no usable rows; a required file cannot be "
                 "empty (was the export interrupted?)"
             )
     report.files_absent = [t.file_name for t in TABLES if t.name not in raws]
+    report.not_in_source = sorted(not_in_source)
 
     folder = store.store_dir(db_path)
     folder.mkdir(parents=True, exist_ok=True)

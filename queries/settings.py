@@ -91,6 +91,11 @@ SPECS: tuple[SettingSpec, ...] = (
         "External packs show counts below this as <N and withhold rates built on them.",
     ),
     SettingSpec(
+        "SQA_SOURCE_PASSWORD",
+        "",
+        "Password for `sqa extract --source` (never on the command line or in a log).",
+    ),
+    SettingSpec(
         "SQA_AUTH",
         "accounts",
         "How people sign in: accounts (built-in, passwords) or proxy (single sign-on).",
@@ -220,6 +225,7 @@ class Settings:
     accounts_db: Path
     snapshots_db: Path
     suppress_below: int
+    source_password: str
     auth: str
     proxy_header: str
     trusted_proxies: tuple[str, ...]
@@ -244,6 +250,7 @@ _PARSERS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "SQA_ACCOUNTS_DB": ("accounts_db", lambda _n, v: Path(v)),
     "SQA_SNAPSHOTS_DB": ("snapshots_db", lambda _n, v: Path(v)),
     "SQA_SUPPRESS_BELOW": ("suppress_below", _parse_count),
+    "SQA_SOURCE_PASSWORD": ("source_password", lambda _n, v: v),
     "SQA_AUTH": ("auth", _parse_auth),
     "SQA_PROXY_HEADER": ("proxy_header", _parse_header),
     "SQA_TRUSTED_PROXIES": ("trusted_proxies", _parse_networks),
