@@ -13,14 +13,17 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import figures
 from dashboard import images as charts
+from queries import tables
 from queries.disclosure import INTERNAL, Disclosure
 from queries.kpis import KPI_LABELS, MEASURE_LABELS, MonthRatio, Ratio
 from queries.periods import fy_label
@@ -55,7 +58,7 @@ COUNT_LABELS = {
     "audits_targeted": "Targeted audits",
     "case_closures": "Case closures",
 }
-FORMATS = ("pdf", "pptx")
+FORMATS = ("pdf", "pptx", "zip")
 
 
 def definitions() -> dict[str, str]:
@@ -469,10 +472,53 @@ def file_name(pack: Pack, fmt: str) -> str:
     )
 
 
+def kpi_frame(pack: Pack) -> pd.DataFrame:
+    """The KPI table as data (small numbers applied as in the pack)."""
+    return pd.DataFrame(
+        [
+            [
+                r.label,
+                pack.disclosure.count(r.now.numerator),
+                pack.disclosure.count(r.now.denominator),
+                pack.result(r.now),
+                pack.indicator(r),
+                figures.pct(r.target.target),
+                pack.result(r.last_year),
+                r.definition,
+            ]
+            for r in pack.rows
+        ],
+        columns=["Measure", "Numerator", "Denominator", "Result", "Indicator", "Target",
+                 "Same period last year", "Definition"],
+    )  # fmt: skip
+
+
+def to_zip(pack: Pack, images: dict[str, bytes]) -> bytes:
+    """The pack's pieces for papers written elsewhere: each chart as print-resolution PNG
+    and as SVG, the KPI table as CSV and Excel, and a README saying what they are."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for m, png in images.items():
+            zf.writestr(f"charts/{m}.png", png)
+            zf.writestr(f"charts/{m}.svg", charts.image(pack.chart(m), "svg", scale=1))
+        frame = kpi_frame(pack)
+        zf.writestr("kpis.csv", tables.frame_csv(frame))
+        zf.writestr("kpis.xlsx", tables.frame_xlsx(frame, f"KPIs {pack.period}", pack.footer()))
+        zf.writestr(
+            "README.txt",
+            f"SQA board pack pieces: {pack.period}, {pack.group}\n{pack.footer()}\n"
+            f"{pack.disclosure.note()}\n\ncharts/*.png  each KPI year on year, 3000 px wide\n"
+            "charts/*.svg  the same, as vector\nkpis.csv, kpis.xlsx  the KPI table\n",
+        )
+    return out.getvalue()
+
+
 def render(pack: Pack, fmt: str) -> bytes:
     if fmt not in FORMATS:
-        raise charts.ChartError(f"a pack is pdf or pptx, not {fmt}")
+        raise charts.ChartError(f"a pack is {', '.join(FORMATS)}, not {fmt}")
     images = render_charts(pack)
+    if fmt == "zip":
+        return to_zip(pack, images)
     return to_pdf(pack, images) if fmt == "pdf" else to_pptx(pack, images)
 
 

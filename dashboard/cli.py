@@ -61,7 +61,9 @@ def cmd_board_pack(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = data_cli.build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    p = sub.add_parser("board-pack", help="the board pack for a year or quarter, PDF or PPTX")
+    p = sub.add_parser(
+        "board-pack", help="the board pack for a year or quarter: PDF, PPTX, or a zip of parts"
+    )
     p.add_argument("--fy", required=True, help="financial year, e.g. 2020-21")
     p.add_argument("--quarter", type=int, choices=(1, 2, 3, 4), help="one quarter of the year")
     p.add_argument("--format", required=True, choices=pack.FORMATS)

@@ -32,6 +32,7 @@ SAVE = "pack-save"
 SAVED = "pack-saved"
 PDF = "pack-pdf"
 PPTX = "pack-pptx"
+ZIP = "pack-zip"
 DOWNLOAD = "pack-download"
 MESSAGE = "pack-message"
 QUARTERS = [("", "Whole year"), ("1", "Q1 (Apr–Jun)"), ("2", "Q2 (Jul–Sep)"),
@@ -212,7 +213,14 @@ def layout(**params: str | None) -> Any:
             html.Div(
                 [
                     dbc.Button("Download PDF", id=PDF, color="primary", className="me-2"),
-                    dbc.Button("Download PowerPoint", id=PPTX, color="secondary", outline=True),
+                    dbc.Button(
+                        "Download PowerPoint",
+                        id=PPTX,
+                        color="secondary",
+                        outline=True,
+                        className="me-2",
+                    ),
+                    dbc.Button("Charts and tables (zip)", id=ZIP, color="secondary", outline=True),
                     dcc.Loading(html.Div(id=MESSAGE, role="status", className="mt-2")),
                     dcc.Download(id=DOWNLOAD),
                 ]
@@ -282,6 +290,7 @@ def update_saved(
     Output(MESSAGE, "children"),
     Input(PDF, "n_clicks"),
     Input(PPTX, "n_clicks"),
+    Input(ZIP, "n_clicks"),
     State(FY, "value"),
     State(QUARTER, "value"),
     State(GROUP, "value"),
@@ -289,9 +298,9 @@ def update_saved(
     prevent_initial_call=True,
 )
 def update_download(
-    _pdf: int, _pptx: int, fy: str, quarter: str, group: str, audience: str
+    _pdf: int, _pptx: int, _zip: int, fy: str, quarter: str, group: str, audience: str
 ) -> tuple[Any, Any]:
-    fmt = "pdf" if ctx.triggered_id == PDF else "pptx"
+    fmt = {PDF: "pdf", PPTX: "pptx", ZIP: "zip"}.get(str(ctx.triggered_id), "pdf")
     year, q = _period(fy, quarter)
     snap = data.snapshot(pack_month(year, q))
     if snap is None:

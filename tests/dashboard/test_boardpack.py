@@ -165,3 +165,32 @@ def test_external_pack_suppresses_small_numbers(
         assert pct(n, d) not in text.split("Definition")[1].split("Indicator:")[0] or (
             n >= 1000 and d - n >= 1000
         )
+
+
+def test_zip_has_print_png_svg_and_the_table(
+    env: dict[str, str], frozen: dict[str, Any], year: dict[str, Any]
+) -> None:
+    import csv
+    import io
+    import struct
+    import zipfile
+
+    out = Path(env["OUT"]) / "parts.zip"
+    sqa(env, "board-pack", "--fy", "2020-21", "--format", "zip", "--out", str(out))
+    with zipfile.ZipFile(out) as zf:
+        names = set(zf.namelist())
+        assert {f"charts/{m}.png" for m in MEASURE_LABELS} <= names
+        assert {f"charts/{m}.svg" for m in MEASURE_LABELS} <= names
+        assert {"kpis.csv", "kpis.xlsx", "README.txt"} <= names
+        png = zf.read("charts/cla_reviews_on_time.png")
+        width, height = struct.unpack(">II", png[16:24])  # the PNG header's IHDR
+        assert (width, height) == (3000, 1380)  # 1000 x 460 at scale 3: print resolution
+        svg = zf.read("charts/cla_reviews_on_time.svg").decode()
+        assert svg.lstrip().startswith("<svg") and "CLA reviews on time" in svg
+        rows = {r["Measure"]: r for r in csv.DictReader(io.StringIO(zf.read("kpis.csv").decode()))}
+    k = year["kpis"]["cla_reviews_on_time"]
+    row = rows["CLA reviews on time"]
+    assert (row["Numerator"], row["Denominator"]) == (
+        f"{k['numerator']:,}",
+        f"{k['denominator']:,}",
+    )
