@@ -125,6 +125,8 @@ def describe(args: Any) -> str:
             parts.append(f"team={a.team or 'all'} staff={a.staff or 'all'}")
         elif isinstance(a, dt.date):
             parts.append(a.isoformat())
+        elif a is None:
+            parts.append("all")
         else:
             parts.append(str(a))
     return " ".join(parts)

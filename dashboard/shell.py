@@ -139,7 +139,7 @@ def shell_layout() -> html.Div:
                         html.Form(
                             [
                                 html.Span(
-                                    f"{scope.user} · {auth.role_name(scope)}",
+                                    [scope.user, html.Br(), auth.role_name(scope)],
                                     className="navbar-text me-2 small",
                                     id="signed-in-as",
                                 ),

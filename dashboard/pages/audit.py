@@ -45,7 +45,7 @@ def _result(since: str | None, until: str | None, user: str | None, text: str | 
         f" (the newest {SHOWN} shown; download them all as CSV)" if len(frame) > SHOWN else ""
     )
     return (
-        components.frame_table(frame.head(SHOWN), caption, "audit-table")
+        components.frame_table(frame.head(SHOWN).rename(columns=HEADINGS), caption, "audit-table")
         if len(frame)
         else (html.P("No audit records match.", id="audit-table"))
     )

@@ -35,15 +35,16 @@ PPTX = "pack-pptx"
 ZIP = "pack-zip"
 DOWNLOAD = "pack-download"
 MESSAGE = "pack-message"
-QUARTERS = [("", "Whole year"), ("1", "Q1 (Apr–Jun)"), ("2", "Q2 (Jul–Sep)"),
+YEAR = "year"  # dbc.Select hides an option whose value is ""
+QUARTERS = [(YEAR, "Whole year"), ("1", "Q1 (Apr–Jun)"), ("2", "Q2 (Jul–Sep)"),
             ("3", "Q3 (Oct–Dec)"), ("4", "Q4 (Jan–Mar)")]  # fmt: skip
 WINDOW_WORDS = {"month": "the month", "quarter": "the quarter", "year": "the year"}
 
 
 def _period(fy: str, quarter: str) -> tuple[int, int | None]:
-    if quarter not in ("", None, "1", "2", "3", "4"):
+    if quarter not in (YEAR, "", None, "1", "2", "3", "4"):
         raise ConfigError(f"'{quarter}' is not a quarter; choose the whole year or Q1 to Q4")
-    return parse_fy(fy), int(quarter) if quarter else None
+    return parse_fy(fy), int(quarter) if quarter and quarter != YEAR else None
 
 
 def status(fy: str, quarter: str, group: str) -> Any:
@@ -175,7 +176,7 @@ def layout(**params: str | None) -> Any:
                     components.labelled(
                         "Period",
                         components.select(
-                            QUARTER, [{"label": t, "value": v} for v, t in QUARTERS], ""
+                            QUARTER, [{"label": t, "value": v} for v, t in QUARTERS], YEAR
                         ),
                         QUARTER,
                         2,
@@ -208,7 +209,7 @@ def layout(**params: str | None) -> Any:
                 className="row filter-bar g-3 mx-0",
             ),
             html.H2("The figures", className="h4 mt-3"),
-            html.Div(status(fy, "", SERVICE), id=STATUS),
+            html.Div(status(fy, YEAR, SERVICE), id=STATUS),
             html.H2("Download", className="h4 mt-3"),
             html.Div(
                 [
@@ -226,7 +227,7 @@ def layout(**params: str | None) -> Any:
                 ]
             ),
             html.H2("Commentary", className="h4 mt-4"),
-            html.Div(notes(fy, ""), id=NOTES),
+            html.Div(notes(fy, YEAR), id=NOTES),
             dbc.Button("Save commentary", id=SAVE, color="primary", className="mt-2"),
             html.Div(id=SAVED, role="status", className="mt-2"),
         ]
