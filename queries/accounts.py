@@ -83,18 +83,27 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+_READY: set[Path] = set()  # files whose schema this process has already made sure of
+
+
 @contextlib.contextmanager
 def connect(path: Path) -> Iterator[sqlite3.Connection]:
-    """A connection to the accounts file, created with its schema on first use."""
+    """A connection to the accounts file, created with its schema on first use.
+
+    Every request reads the account, and every child-level view writes an audit record,
+    so the schema is checked once per process and file, not per connection.
+    """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         con = sqlite3.connect(path, timeout=10, isolation_level=None)
     except (OSError, sqlite3.Error) as exc:
         raise ConfigError(f"cannot open the accounts file {path}: {exc}") from exc
     try:
-        con.execute("pragma journal_mode=wal")
         con.execute("pragma busy_timeout=10000")
-        con.executescript(SCHEMA)
+        if path not in _READY:
+            con.execute("pragma journal_mode=wal")
+            con.executescript(SCHEMA)
+            _READY.add(path)
         yield con
     finally:
         con.close()
