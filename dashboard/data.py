@@ -105,18 +105,6 @@ def _scoped(func: Callable[..., R]) -> Callable[..., R]:
     return wrapper
 
 
-def _audited(func: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
-    """Write an audit record each time child-level rows are handed to a page or file."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any) -> pd.DataFrame:
-        frame = func(*args)
-        audit("view", f"{func.__name__} {describe(args)}", len(frame))
-        return frame
-
-    return wrapper
-
-
 def describe(args: Any) -> str:
     """Filter values in words for the audit trail: dates, team, person, options."""
     parts = []
@@ -231,7 +219,6 @@ def participation_mix(
     return records.participation_mix(con, date_from, date_to, filters, scope=scope)
 
 
-@_audited
 @_scoped
 def review_records(
     con: duckdb.DuckDBPyConnection,
@@ -245,7 +232,6 @@ def review_records(
     return records.review_records(con, date_from, date_to, filters, only_late, scope=scope)
 
 
-@_audited
 @_scoped
 def conference_records(
     con: duckdb.DuckDBPyConnection,
@@ -267,7 +253,6 @@ def data_quality_summary(con: duckdb.DuckDBPyConnection, *, scope: Scope) -> pd.
     return records.data_quality_summary(con, scope=scope)
 
 
-@_audited
 @_scoped
 def data_quality_rows(
     con: duckdb.DuckDBPyConnection,
@@ -325,10 +310,16 @@ CHILD_LEVEL = frozenset(
 
 
 def qa_table(name: str, *args: Any) -> pd.DataFrame:
-    """A QA table; the child-level ones (and free-text comments) write an audit record."""
+    """A QA table (the page that shows a child-level one writes its audit record)."""
+    return _qa_table(name, *args)
+
+
+def child_table(name: str, *args: Any) -> pd.DataFrame:
+    """A child-level QA list (or the feedback comments), with its audit record."""
+    if name not in CHILD_LEVEL:
+        raise KeyError(name)
     frame = _qa_table(name, *args)
-    if name in CHILD_LEVEL:
-        audit("view", f"{name} {describe(args)}", len(frame))
+    audit("view", f"{name} {describe(args)}", len(frame))
     return frame
 
 

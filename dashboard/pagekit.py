@@ -152,16 +152,26 @@ def register_records(
     """
     n_inputs = len(inputs)
 
-    def records_view(page: int, *values: Any) -> tuple[Any, str, bool, bool, int]:
-        # Not served from the view cache: ``fetch`` goes through the data layer each
-        # time, so every page of child-level rows shown writes its audit record.
+    def records_view(page: int, *values: Any) -> tuple[tuple[Any, str, bool, bool, int], int]:
+        """(the page, how many rows it draws on); -1 rows when the role has none."""
         try:
             frame = fetch(*values)
         except AccessDenied as exc:
-            return components.notices([str(exc)]), "", True, True, 0
-        return components.records_page(frame, columns, page, caption(*values) + scope_note())
+            return (components.notices([str(exc)]), "", True, True, 0), -1
+        shown = components.records_page(frame, columns, page, caption(*values) + scope_note())
+        return shown, len(frame)
 
-    cached_records_view = records_view
+    records_view.__name__ = f"records_view_{prefix}"  # one cache key space per grid
+    cached_view = data.cached_view(records_view)
+
+    def cached_records_view(page: int, *values: Any) -> tuple[Any, str, bool, bool, int]:
+        # The page may come from the view cache (keyed by load and viewer), but every
+        # showing of child-level rows writes its audit record.
+        shown, rows = cached_view(page, *values)
+        if rows >= 0:  # shown[4] is the page drawn (a request past the end draws the last)
+            data.audit("view", f"{prefix} page {int(shown[4]) + 1}: {caption(*values)}", rows)
+        table, status, no_prev, no_next, drawn = shown
+        return table, status, no_prev, no_next, drawn
 
     @callback(
         Output(f"{prefix}-table", "children"),
@@ -259,7 +269,7 @@ NO_CHILD_ROWS = html.P(
 def child_rows(name: str, *args: Any) -> pd.DataFrame | None:
     """A child-level QA list, or None when the viewer's role has no child-level rows."""
     try:
-        return data.qa_table(name, *args)
+        return data.child_table(name, *args)
     except AccessDenied:
         return None
 

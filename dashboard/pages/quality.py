@@ -310,7 +310,7 @@ def section_feedback(fy: str, cmp: str) -> Any:
     a, b = parse_fy(fy), parse_fy(cmp)
     df = data.qa_table("feedback_questions", min(a, b), max(a, b))
     if data.current_scope().sees_comments:
-        comments = data.qa_table("feedback_comments", *_period(fy), Filters())
+        comments = data.child_table("feedback_comments", *_period(fy), Filters())
         free_text: Any = components.frame_table(
             figures.display_table(
                 comments.head(25),

@@ -435,10 +435,17 @@ def test_views_and_exports_of_child_rows_are_audited(
     assert call(c, download, {"team": "__all__", "staff": "__all__"})[0] == 200
     log = accounts.search(accounts_db, Scope("t", "system"), username="north")
     new = log.head(len(log) - before)
-    # Newest first: the export (and the fetch behind it), then the view.
-    assert new["action"].tolist() == ["export", "view", "view"]
-    export = new.iloc[0]
+    # Newest first: the export, then the page of records shown.
+    assert new["action"].tolist() == ["export", "view"]
+    export, view = new.iloc[0], new.iloc[1]
     assert export["detail"].startswith("cla_reviews_2020-21_All_teams")
-    # North's reviews in 2020-21: R1 (C1, I1) and R3 (C1, I3): 2 rows.
-    assert export["rows"] == 2
-    assert "review_records 2020-04-01 2021-03-31 team=all staff=all" in new.iloc[2]["detail"]
+    # North's reviews in 2020-21: R1 (C1, I1) and R3 (C1, I3): 2 rows, in both.
+    assert export["rows"] == view["rows"] == 2
+    assert view["detail"] == (
+        "cla-records page 1: CLA reviews held in 2020/21, All teams: late first"
+        " · as team_manager North"
+    )
+    # Shown again (now from the view cache): recorded again.
+    assert call(c, rec, {"team": "__all__", "staff": "__all__"})[0] == 200
+    again = accounts.search(accounts_db, Scope("t", "system"), username="north")
+    assert len(again) == len(log) + 1 and again.iloc[0]["action"] == "view"
