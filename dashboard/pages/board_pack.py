@@ -15,7 +15,7 @@ from queries.disclosure import INTERNAL, Disclosure
 from queries.errors import ConfigError, SqaError
 from queries.kpis import MEASURE_LABELS
 from queries.periods import fy_label, parse_fy
-from queries.snapshots import SERVICE, pack_month, period_label
+from queries.snapshots import SERVICE, Snapshot, pack_month, period_label
 
 dash.register_page(
     __name__, path="/board-pack", name="Board pack", title="Board pack · SQA Dashboard"
@@ -47,7 +47,7 @@ def _period(fy: str, quarter: str) -> tuple[int, int | None]:
     return parse_fy(fy), int(quarter) if quarter and quarter != YEAR else None
 
 
-def status(fy: str, quarter: str, group: str) -> Any:
+def status(fy: str, quarter: str, group: str, audience: str = "internal") -> Any:
     """Which snapshot a pack for the period uses, and what has moved since it was taken."""
     year, q = _period(fy, quarter)
     month = pack_month(year, q)
@@ -96,9 +96,35 @@ def status(fy: str, quarter: str, group: str) -> Any:
                 ],
                 id="pack-frozen",
             ),
+            frozen_table(snap, fy, quarter, group, audience),
             detail,
             html.Span(id=FREEZE),
         ]
+    )
+
+
+def frozen_table(snap: Snapshot, fy: str, quarter: str, group: str, audience: str) -> Any:
+    """The KPI table exactly as the pack will print it (small numbers as chosen)."""
+    year, q = _period(fy, quarter)
+    external = audience == "external"
+    try:
+        pack = boardpack.build(
+            snap,
+            year,
+            q,
+            data.targets(),
+            {},
+            group,
+            Disclosure(data.settings().suppress_below) if external else INTERNAL,
+        )
+    except SqaError as exc:
+        return components.notices([str(exc)])
+    shown = boardpack.kpi_frame(pack).drop(columns="Definition")
+    return components.frame_table(
+        shown,
+        f"The pack's KPI table: {group}, {pack.period}, frozen in snapshot {snap.month}"
+        + (" (external: small numbers suppressed)" if external else ""),
+        "pack-kpis",
     )
 
 
@@ -239,17 +265,18 @@ def layout(**params: str | None) -> Any:
     Input(FY, "value"),
     Input(QUARTER, "value"),
     Input(GROUP, "value"),
+    Input(AUDIENCE, "value"),
     Input(FREEZE, "n_clicks"),
     prevent_initial_call=True,
 )
-def update_status(fy: str, quarter: str, group: str, freeze: int | None) -> Any:
+def update_status(fy: str, quarter: str, group: str, audience: str, freeze: int | None) -> Any:
     if ctx.triggered_id == FREEZE and freeze:
         year, q = _period(fy, quarter)
         try:
             data.take_snapshot(pack_month(year, q), replace=False)
         except SqaError as exc:
-            return html.Div([components.notices([str(exc)]), status(fy, quarter, group)])
-    return status(fy, quarter, group)
+            return html.Div([components.notices([str(exc)]), status(fy, quarter, group, audience)])
+    return status(fy, quarter, group, audience)
 
 
 @dash.callback(

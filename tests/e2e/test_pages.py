@@ -325,7 +325,9 @@ def test_iro_and_manager_see_different_rows(browser: Browser, server: str, demo_
     assert {team for _, team in seen["e2e-north"]} == {"IRO Team North"}
 
 
-def test_board_pack_freeze_comment_and_download(page: Page, server: str, tmp_path: Path) -> None:
+def test_board_pack_freeze_comment_and_download(
+    page: Page, server: str, tmp_path: Path, demo_db: Path
+) -> None:
     page.goto(server + "/board-pack", wait_until="networkidle")
     # The demo ends in June 2021, so the page offers 2020-21, frozen at March 2021.
     expect(page.locator("#pack-fy")).to_have_value("2020-21")
@@ -333,6 +335,16 @@ def test_board_pack_freeze_comment_and_download(page: Page, server: str, tmp_pat
     if freeze.count():
         freeze.click()
     expect(page.locator("#pack-frozen")).to_contain_text("(snapshot 2021-03)", timeout=60_000)
+    # The frozen KPI table, as the pack will print it, gives what `sqa kpis` prints.
+    k = sqa("kpis", "--from", "2020-04-01", "--to", "2021-03-31", db=demo_db)["kpis"]
+    n, d = k["cla_reviews_on_time"]["numerator"], k["cla_reviews_on_time"]["denominator"]
+    row = page.locator("#pack-kpis tbody tr", has_text="CLA reviews on time").locator("td")
+    expect(row.nth(0)).to_have_text(f"{n:,}")
+    expect(row.nth(1)).to_have_text(f"{d:,}")
+    choose(page, "pack-audience", "External (counts below 5 suppressed)")
+    expect(page.locator("#pack-kpis")).to_contain_text("external: small numbers suppressed")
+    choose(page, "pack-audience", "Internal (every figure)")
+    expect(page.locator("#pack-kpis")).not_to_contain_text("external")
     note = "Written in the browser for the board."
     page.get_by_label("CLA reviews on time", exact=True).fill(note)
     page.get_by_role("button", name="Save commentary").click()
