@@ -59,6 +59,8 @@ COUNT_LABELS = {
     "case_closures": "Case closures",
 }
 FORMATS = ("pdf", "pptx", "zip")
+KPI_COLUMNS = ["Measure", "Numerator", "Denominator", "Result", "Indicator", "Target",
+               "Same period last year", "Definition"]  # fmt: skip
 
 
 def definitions() -> dict[str, str]:
@@ -146,6 +148,32 @@ class Pack:
             self.snapshot.extract_as_of,
             next((r.target.target for r in self.rows if r.measure == measure), None),
         )
+
+    def kpi_frame(self) -> pd.DataFrame:
+        """The KPI table as every output prints it (small numbers applied)."""
+        return pd.DataFrame(
+            [
+                [
+                    r.label,
+                    self.disclosure.count(r.now.numerator),
+                    self.disclosure.count(r.now.denominator),
+                    self.result(r.now),
+                    self.indicator(r),
+                    figures.pct(r.target.target),
+                    self.result(r.last_year),
+                    r.definition,
+                ]
+                for r in self.rows
+            ],
+            columns=KPI_COLUMNS,
+        )
+
+    def count_rows(self) -> list[list[str]]:
+        """The quality-assurance activity table: a header row, then one per count."""
+        return [["Activity", self.period, "Same period last year"]] + [
+            [label, self.disclosure.count(n), self.disclosure.count(ly)]
+            for label, n, ly in self.counts
+        ]
 
     def month_rows(self, measure: str) -> list[list[str]]:
         """The annual report's month table: a header row, then a row per year."""
@@ -285,25 +313,11 @@ def to_pdf(pack: Pack, images: dict[str, bytes]) -> bytes:
         Paragraph(f"Key performance indicators, {pack.period}", styles["Heading1"]),
     ]
     heading = ParagraphStyle("heading", parent=small, fontName="Helvetica-Bold")
-    head = [
-        Paragraph(h, heading)
-        for h in (
-            "Measure", "Numerator", "Denominator", "Result", "Indicator", "Target",
-            "Same period last year", "Definition",
-        )
-    ]  # fmt: skip
-    table = [head] + [
-        [
-            Paragraph(r.label, small),
-            pack.disclosure.count(r.now.numerator),
-            pack.disclosure.count(r.now.denominator),
-            pack.result(r.now),
-            pack.indicator(r),
-            figures.pct(r.target.target),
-            pack.result(r.last_year),
-            Paragraph(r.definition, small),
-        ]
-        for r in pack.rows
+    frame = pack.kpi_frame()
+    table: list[list[object]] = [[Paragraph(h, heading) for h in frame.columns]] + [
+        # The measure and its definition wrap within their columns.
+        [Paragraph(row[0], small), *row[1:-1], Paragraph(row[-1], small)]
+        for row in frame.itertuples(index=False)
     ]
     story.append(
         Table(
@@ -346,11 +360,7 @@ def to_pdf(pack: Pack, images: dict[str, bytes]) -> bytes:
     story.append(Paragraph(f"Quality-assurance activity, {pack.period}", styles["Heading1"]))
     story.append(
         Table(
-            [["Activity", pack.period, "Same period last year"]]
-            + [
-                [label, pack.disclosure.count(n), pack.disclosure.count(ly)]
-                for label, n, ly in pack.counts
-            ],
+            pack.count_rows(),
             colWidths=[7 * cm, 4 * cm, 4 * cm],
             style=grid,
         )
@@ -420,19 +430,12 @@ def to_pptx(pack: Pack, images: dict[str, bytes]) -> bytes:
 
     slide = prs.slides.add_slide(blank)
     text(slide, f"Key performance indicators, {pack.period}", 1, 0.6, 32, 1.4, size=24, bold=True)
-    rows = [["Measure", "Numerator", "Denominator", "Result", "Indicator", "Target", "Last year"]]
-    rows += [
-        [
-            r.label,
-            pack.disclosure.count(r.now.numerator),
-            pack.disclosure.count(r.now.denominator),
-            pack.result(r.now),
-            pack.indicator(r),
-            figures.pct(r.target.target),
-            pack.result(r.last_year),
-        ]
-        for r in pack.rows
-    ]
+    kpis = (
+        pack.kpi_frame()
+        .drop(columns="Definition")
+        .rename(columns={"Same period last year": "Last year"})
+    )
+    rows = [list(kpis.columns), *kpis.astype(str).values.tolist()]
     table(slide, rows, 2.4, [10, 3.2, 3.6, 3, 5, 2.6, 3.2])
     footer(slide)
 
@@ -449,10 +452,7 @@ def to_pptx(pack: Pack, images: dict[str, bytes]) -> bytes:
 
     slide = prs.slides.add_slide(blank)
     text(slide, f"Quality-assurance activity, {pack.period}", 1, 0.6, 32, 1.4, size=24, bold=True)
-    rows = [["Activity", pack.period, "Same period last year"]]
-    rows += [
-        [label, pack.disclosure.count(n), pack.disclosure.count(ly)] for label, n, ly in pack.counts
-    ]
+    rows = pack.count_rows()
     table(slide, rows, 2.4, [12, 6, 6])
     footer(slide)
 
@@ -472,27 +472,6 @@ def file_name(pack: Pack, fmt: str) -> str:
     )
 
 
-def kpi_frame(pack: Pack) -> pd.DataFrame:
-    """The KPI table as data (small numbers applied as in the pack)."""
-    return pd.DataFrame(
-        [
-            [
-                r.label,
-                pack.disclosure.count(r.now.numerator),
-                pack.disclosure.count(r.now.denominator),
-                pack.result(r.now),
-                pack.indicator(r),
-                figures.pct(r.target.target),
-                pack.result(r.last_year),
-                r.definition,
-            ]
-            for r in pack.rows
-        ],
-        columns=["Measure", "Numerator", "Denominator", "Result", "Indicator", "Target",
-                 "Same period last year", "Definition"],
-    )  # fmt: skip
-
-
 def to_zip(pack: Pack, images: dict[str, bytes]) -> bytes:
     """The pack's pieces for papers written elsewhere: each chart as print-resolution PNG
     and as SVG, the KPI table as CSV and Excel, and a README saying what they are."""
@@ -501,7 +480,7 @@ def to_zip(pack: Pack, images: dict[str, bytes]) -> bytes:
         for m, png in images.items():
             zf.writestr(f"charts/{m}.png", png)
             zf.writestr(f"charts/{m}.svg", charts.image(pack.chart(m), "svg", scale=1))
-        frame = kpi_frame(pack)
+        frame = pack.kpi_frame()
         zf.writestr("kpis.csv", tables.frame_csv(frame))
         zf.writestr("kpis.xlsx", tables.frame_xlsx(frame, f"KPIs {pack.period}", pack.footer()))
         zf.writestr(

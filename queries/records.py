@@ -66,9 +66,7 @@ def teams(
     every role, so the list does not depend on ``scope``."""
     del scope
     rows = con.execute(
-        "select distinct team from staff where team is not null "
-        "and ($roles is null or list_contains($roles, role)) order by 1",
-        {"roles": list(roles) if roles else None},
+        sqlfiles.read("aggregates", "teams"), {"roles": list(roles) if roles else None}
     )
     return [str(r[0]) for r in rows.fetchall()]
 

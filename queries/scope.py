@@ -25,6 +25,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from queries import sqlfiles
 from queries.errors import AccessDenied
 
 ROLES: dict[str, str] = {
@@ -108,7 +109,7 @@ def people(con: duckdb.DuckDBPyConnection, scope: Scope) -> frozenset[str] | Non
     if scope.role == "iro":
         return frozenset({str(scope.staff_id)})
     if scope.role == "team_manager":
-        rows = con.execute("select staff_id from staff where team = $t", {"t": scope.team})
+        rows = con.execute(sqlfiles.read("scope", "team_staff"), {"team": scope.team})
         return frozenset(str(r[0]) for r in rows.fetchall())
     return frozenset()
 
@@ -128,8 +129,7 @@ def figure_filters(con: duckdb.DuckDBPyConnection, scope: Scope, filters: Filter
 
 def record_filters(con: duckdb.DuckDBPyConnection, scope: Scope, filters: Filters) -> Filters:
     """``filters`` narrowed to the children ``scope`` may see, for child-level rows."""
-    if not scope.sees_children:
-        raise AccessDenied("Your role (admin) does not include child-level records; ask a manager.")
+    require_children(scope)
     figure_filters(con, scope, filters)
     if scope.role == "iro":
         return Filters(filters.team, scope.staff_id)
@@ -206,7 +206,5 @@ def visible_names(con: duckdb.DuckDBPyConnection, scope: Scope) -> frozenset[str
         return None
     if not allowed:
         return frozenset()
-    rows = con.execute(
-        "select staff_name from staff where list_contains($ids, staff_id)", {"ids": list(allowed)}
-    ).fetchall()
+    rows = con.execute(sqlfiles.read("scope", "staff_names"), {"ids": list(allowed)}).fetchall()
     return frozenset(str(r[0]) for r in rows)

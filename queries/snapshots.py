@@ -30,7 +30,7 @@ from queries import kpis, qa, records, sqlfiles
 from queries.errors import AccessDenied, ConfigError, QueryError
 from queries.kpis import Filters, MonthRatio, Ratio
 from queries.periods import fy_bounds, fy_label, fy_of, same_period_last_year
-from queries.scope import SYSTEM, Scope, require_admin, require_packs
+from queries.scope import SYSTEM, Scope, require_packs
 
 SERVICE = "Service"
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -317,9 +317,3 @@ def save_commentary(path: Path, scope: Scope, period: str, measure: str, body: s
                 dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             ),
         )
-
-
-def drop(path: Path, scope: Scope, month: str) -> None:
-    require_admin(scope)
-    with connect(path) as sql:
-        sql.execute("delete from snapshots where month = ?", (month,))

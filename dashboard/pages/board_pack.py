@@ -119,7 +119,7 @@ def frozen_table(snap: Snapshot, fy: str, quarter: str, group: str, audience: st
         )
     except SqaError as exc:
         return components.notices([str(exc)])
-    shown = boardpack.kpi_frame(pack).drop(columns="Definition")
+    shown = pack.kpi_frame().drop(columns="Definition")
     return components.frame_table(
         shown,
         f"The pack's KPI table: {group}, {pack.period}, frozen in snapshot {snap.month}"

@@ -67,9 +67,6 @@ class Extract:
         self.problems += other.problems
         self.sources += other.sources
 
-    def counts(self) -> dict[str, int]:
-        return {t.name: len(self.rows.get(t.name, [])) for t in TABLES if t.name in self.rows}
-
     def write(self, out_dir: Path) -> dict[str, int]:
         """Every contract file the rows cover (required ones always, header-only when
         the sources hold no such records, and said so in ``extract_manifest.json``),
