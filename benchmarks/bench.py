@@ -32,11 +32,13 @@ sys.path.insert(0, str(ROOT))
 
 import duckdb  # noqa: E402
 
-from dashboard import chromium  # noqa: E402
-from queries import accounts, demo, kpis, loader, records  # noqa: E402
-from queries.kpis import Filters  # noqa: E402
-from queries.periods import fy_bounds  # noqa: E402
-from queries.scope import SYSTEM  # noqa: E402
+from dashboard.packs import chromium  # noqa: E402
+from queries.access.scope import SYSTEM  # noqa: E402
+from queries.ingest import demo, loader  # noqa: E402
+from queries.measures import kpis, records  # noqa: E402
+from queries.measures.kpis import Filters  # noqa: E402
+from queries.measures.periods import fy_bounds  # noqa: E402
+from queries.state import accounts  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "out"
 END = dt.date(2026, 10, 31)
@@ -380,10 +382,10 @@ def pack_timings(db: Path, runs: int = 3) -> list[list[str]]:
     The first run includes starting the warm browser; later runs reuse it, as the
     dashboard's worker does.
     """
-    from dashboard import boardpack, images
-    from queries import snapshots
-    from queries.disclosure import INTERNAL
-    from queries.targets import load_targets
+    from dashboard.packs import boardpack, images
+    from queries.measures.disclosure import INTERNAL
+    from queries.measures.targets import load_targets
+    from queries.state import snapshots
 
     con = duckdb.connect(str(db.resolve()), read_only=True)
     store = OUT / "bench-snapshots.sqlite"

@@ -35,10 +35,10 @@ import dash
 from flask import Flask, Response, g, redirect, request, session
 from flask.sessions import SecureCookieSessionInterface
 
-from queries import accounts
-from queries.errors import AccessDenied, AuthError, SqaError
-from queries.scope import ROLES, Scope
-from queries.settings import Settings
+from queries.access.scope import ROLES, Scope
+from queries.core.errors import AccessDenied, AuthError, SqaError
+from queries.core.settings import Settings
+from queries.state import accounts
 
 PUBLIC = ("/sign-in", "/assets/", "/_favicon.ico", "/favicon.ico", "/healthz")
 CSRF_COOKIE = "sqa_csrf"

@@ -12,15 +12,15 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from dashboard import boardpack as pack
-from dashboard import images as charts
+from dashboard.packs import boardpack as pack
+from dashboard.packs import images as charts
 from queries import cli as data_cli
-from queries import snapshots
-from queries.disclosure import INTERNAL, Disclosure
-from queries.errors import ConfigError
-from queries.periods import parse_fy
-from queries.settings import load_settings
-from queries.targets import load_targets
+from queries.core.errors import ConfigError
+from queries.core.settings import load_settings
+from queries.measures.disclosure import INTERNAL, Disclosure
+from queries.measures.periods import parse_fy
+from queries.measures.targets import load_targets
+from queries.state import snapshots
 
 
 def cmd_board_pack(args: argparse.Namespace) -> int:

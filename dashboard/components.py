@@ -16,8 +16,8 @@ from dash import dcc, html
 
 from dashboard import figures
 from dashboard.view import CUSTOM, EVERYONE, View
-from queries.periods import PRESETS, fy_label
-from queries.records import LoadInfo
+from queries.measures.periods import PRESETS, fy_label
+from queries.measures.records import LoadInfo
 
 
 def labelled(label: str, control: Any, control_id: str, width: int = 3) -> dbc.Col:

@@ -18,16 +18,19 @@ import plotly.graph_objects as go
 from flask import Flask, g, has_request_context, request
 from flask_caching import Cache
 
-from queries import accounts, db, kpis, qa, records, snapshots, store
-from queries.errors import AccessDenied
-from queries.kpis import Filters, MonthRatio, Ratio
-from queries.records import LoadInfo
-from queries.scope import Scope
-from queries.scope import require_admin as _require_admin
-from queries.scope import require_packs as _require_packs
-from queries.settings import Settings, load_settings
-from queries.snapshots import Snapshot
-from queries.targets import Target, load_targets
+from queries.access.scope import Scope
+from queries.access.scope import require_admin as _require_admin
+from queries.access.scope import require_packs as _require_packs
+from queries.core import db
+from queries.core.errors import AccessDenied
+from queries.core.settings import Settings, load_settings
+from queries.ingest import store
+from queries.measures import kpis, qa, records
+from queries.measures.kpis import Filters, MonthRatio, Ratio
+from queries.measures.records import LoadInfo
+from queries.measures.targets import Target, load_targets
+from queries.state import accounts, snapshots
+from queries.state.snapshots import Snapshot
 
 if TYPE_CHECKING:  # the connection type only; the UI never opens one itself
     import duckdb

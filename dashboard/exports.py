@@ -16,7 +16,7 @@ import pandas as pd
 
 from dashboard import figures
 from dashboard.components import records_rows
-from queries.tables import frame_csv, frame_xlsx, neutralise
+from queries.core.tables import frame_csv, frame_xlsx, neutralise
 
 
 def records_file(

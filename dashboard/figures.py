@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
-from queries.kpis import MonthRatio
+from queries.measures.kpis import MonthRatio
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000")
 GREY = "#8c8c8c"

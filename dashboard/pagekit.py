@@ -23,10 +23,10 @@ from dash import (
 
 from dashboard import components, data, exports, figures
 from dashboard.view import EVERYONE, View, chosen, resolve
-from queries.errors import AccessDenied
-from queries.kpis import Filters
-from queries.periods import fy_label, parse_fy
-from queries.records import LoadInfo
+from queries.core.errors import AccessDenied
+from queries.measures.kpis import Filters
+from queries.measures.periods import fy_label, parse_fy
+from queries.measures.records import LoadInfo
 
 IRO_ROLES = ("IRO", "IRO_CP_CHAIR")  # who chairs CLA reviews
 CHAIR_ROLES = ("CP_CHAIR", "IRO_CP_CHAIR")  # who chairs child protection conferences

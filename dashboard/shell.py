@@ -16,10 +16,10 @@ import dash_bootstrap_components as dbc
 from dash import ClientsideFunction, Input, Output, State, clientside_callback, ctx, dcc, html
 
 from dashboard import auth, components, data, exports
-from queries import demo, loader
-from queries.errors import AccessDenied, ConfigError, SqaError
-from queries.scope import Scope
-from queries.settings import Settings, load_settings
+from queries.access.scope import Scope
+from queries.core.errors import AccessDenied, ConfigError, SqaError
+from queries.core.settings import Settings, load_settings
+from queries.ingest import demo, loader
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger("sqa")

@@ -11,9 +11,9 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from queries.errors import QueryError
-from queries.kpis import Filters
-from queries.periods import PRESETS, fy_label, fy_of, parse_date, parse_fy, preset_range
+from queries.core.errors import QueryError
+from queries.measures.kpis import Filters
+from queries.measures.periods import PRESETS, fy_label, fy_of, parse_date, parse_fy, preset_range
 
 CUSTOM = "custom"
 EVERYONE = "__all__"  # the option value of "All teams" / "Everyone" (never in the URL)

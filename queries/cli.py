@@ -18,11 +18,14 @@ from typing import Any
 
 import duckdb
 
-from queries import accounts, db, demo, kpis, loader, qa, snapshots, sqlfiles, store
-from queries.errors import ConfigError, LoadBusyError, LoadHeldBack, SqaError
-from queries.periods import fy_label, parse_date, parse_fy
-from queries.scope import ROLES, SYSTEM
-from queries.settings import load_settings
+from queries.access.scope import ROLES, SYSTEM
+from queries.core import db, sqlfiles
+from queries.core.errors import ConfigError, LoadBusyError, LoadHeldBack, SqaError
+from queries.core.settings import load_settings
+from queries.ingest import demo, loader, store
+from queries.measures import kpis, qa
+from queries.measures.periods import fy_label, parse_date, parse_fy
+from queries.state import accounts, snapshots
 
 
 def _print(obj: Any) -> None:
@@ -258,7 +261,7 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
 
 def cmd_extract(args: argparse.Namespace) -> int:
     """Write the contract's extract from SQL, SSDA903 and/or CIN census sources."""
-    from queries.adapters import Extract, cin, sql, ssda903
+    from queries.ingest.adapters import Extract, cin, sql, ssda903
 
     out = Path(args.out_dir)
     if args.source:

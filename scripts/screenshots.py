@@ -15,7 +15,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from dashboard import chromium  # noqa: E402
+from dashboard.packs import chromium  # noqa: E402
 
 PAGES = {
     "overview": "/",

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import duckdb
 
-from queries.contract import TABLES_BY_NAME
-from queries.loader import LoadReport, load_extract
+from queries.ingest.contract import TABLES_BY_NAME
+from queries.ingest.loader import LoadReport, load_extract
 
 AS_OF = dt.datetime(2026, 10, 31, 22, 0, tzinfo=dt.UTC)
 

@@ -3,8 +3,8 @@
 from pathlib import Path
 
 from dashboard.cli import build_parser
-from queries.settings import SPECS
-from queries.sqlfiles import COUNTS, KPIS, MEASURES
+from queries.core.settings import SPECS
+from queries.core.sqlfiles import COUNTS, KPIS, MEASURES
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

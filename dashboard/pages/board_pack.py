@@ -10,12 +10,13 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, ctx, dcc, html
 
-from dashboard import boardpack, components, data, pagekit
-from queries.disclosure import INTERNAL, Disclosure
-from queries.errors import ConfigError, SqaError
-from queries.kpis import MEASURE_LABELS
-from queries.periods import fy_label, parse_fy
-from queries.snapshots import SERVICE, Snapshot, pack_month, period_label
+from dashboard import components, data, pagekit
+from dashboard.packs import boardpack
+from queries.core.errors import ConfigError, SqaError
+from queries.measures.disclosure import INTERNAL, Disclosure
+from queries.measures.kpis import MEASURE_LABELS
+from queries.measures.periods import fy_label, parse_fy
+from queries.state.snapshots import SERVICE, Snapshot, pack_month, period_label
 
 dash.register_page(
     __name__, path="/board-pack", name="Board pack", title="Board pack · SQA Dashboard"

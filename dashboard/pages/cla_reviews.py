@@ -10,8 +10,8 @@ from dash import Input, Output, html
 
 from dashboard import components, data, figures, pagekit
 from dashboard.view import chosen
-from queries.kpis import Filters
-from queries.periods import fy_bounds, parse_fy
+from queries.measures.kpis import Filters
+from queries.measures.periods import fy_bounds, parse_fy
 
 dash.register_page(
     __name__, path="/cla-reviews", name="CLA reviews", title="CLA reviews · SQA Dashboard"

@@ -9,7 +9,7 @@ from dash import Input, html
 
 from dashboard import components, data, figures, pagekit
 from dashboard.view import EVERYONE, chosen
-from queries.records import DQ_KINDS
+from queries.measures.records import DQ_KINDS
 
 dash.register_page(
     __name__, path="/data-quality", name="Data quality", title="Data quality · SQA Dashboard"

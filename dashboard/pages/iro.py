@@ -11,9 +11,9 @@ import pandas as pd
 from dash import dcc, html
 
 from dashboard import components, data, figures, pagekit
-from queries.errors import AccessDenied
-from queries.kpis import KPI_LABELS, Filters, Ratio
-from queries.periods import fy_bounds, fy_label, fy_of
+from queries.core.errors import AccessDenied
+from queries.measures.kpis import KPI_LABELS, Filters, Ratio
+from queries.measures.periods import fy_bounds, fy_label, fy_of
 
 dash.register_page(
     __name__, path_template="/iro/<staff_id>", name="IRO", title="My figures · SQA Dashboard"

@@ -11,9 +11,9 @@ from dash import Input, Output, dcc, html
 
 from dashboard import components, data, figures, pagekit
 from dashboard.view import CUSTOM, chosen
-from queries.kpis import KPI_LABELS, Filters, Ratio
-from queries.periods import fy_label, fy_of, preset_range, same_period_last_year
-from queries.targets import Target, rag
+from queries.measures.kpis import KPI_LABELS, Filters, Ratio
+from queries.measures.periods import fy_label, fy_of, preset_range, same_period_last_year
+from queries.measures.targets import Target, rag
 
 dash.register_page(__name__, path="/", name="Overview", title="Overview · SQA Dashboard")
 

@@ -11,9 +11,9 @@ from dash import Input, Output, dcc, html
 
 from dashboard import components, data, figures, pagekit
 from dashboard.view import chosen
-from queries.kpis import Filters
-from queries.periods import fy_bounds, parse_fy
-from queries.qa import AUDIT_DIMENSIONS, DRP_DIMENSIONS, GRAINS
+from queries.measures.kpis import Filters
+from queries.measures.periods import fy_bounds, parse_fy
+from queries.measures.qa import AUDIT_DIMENSIONS, DRP_DIMENSIONS, GRAINS
 
 dash.register_page(
     __name__, path="/quality", name="Quality assurance", title="Quality assurance · SQA Dashboard"

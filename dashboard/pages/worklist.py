@@ -9,7 +9,7 @@ from dash import Input, Output, html
 
 from dashboard import components, data, pagekit
 from dashboard.view import chosen
-from queries.kpis import Filters
+from queries.measures.kpis import Filters
 
 dash.register_page(
     __name__, path="/worklist", name="Review worklist", title="Review worklist · SQA Dashboard"

@@ -9,8 +9,8 @@ import dash
 import flask
 import pytest
 
-from queries.scope import Scope
-from queries.settings import load_settings
+from queries.access.scope import Scope
+from queries.core.settings import load_settings
 from tests.helpers import build, period, review
 
 

@@ -28,8 +28,8 @@ import pytest
 from dash import _get_app
 from flask.testing import FlaskClient
 
-from queries import accounts
-from queries.scope import Scope
+from queries.access.scope import Scope
+from queries.state import accounts
 
 pytestmark = pytest.mark.http
 

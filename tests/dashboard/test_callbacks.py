@@ -13,9 +13,9 @@ import pandas as pd
 from dash import html
 
 from dashboard import components, exports, pagekit
-from queries.kpis import Filters
-from queries.loader import load_extract
-from queries.store import point_at
+from queries.ingest.loader import load_extract
+from queries.ingest.store import point_at
+from queries.measures.kpis import Filters
 from tests.dashboard.walk import texts
 from tests.helpers import period, review
 
@@ -153,7 +153,7 @@ def test_banner_says_when_data_was_extracted(app: dash.Dash) -> None:
 
 def test_definitions_page_has_an_anchor_per_kpi(app: dash.Dash) -> None:
     from dashboard.pages import definitions
-    from queries.sqlfiles import KPIS
+    from queries.core.sqlfiles import KPIS
 
     page = definitions.layout()
     ids = [s.id for s in page.children if isinstance(s, html.Section)]

@@ -8,9 +8,9 @@ import duckdb
 import pytest
 
 from dashboard.shell import ensure_database
-from queries import demo
-from queries.errors import ConfigError
-from queries.settings import load_settings
+from queries.core.errors import ConfigError
+from queries.core.settings import load_settings
+from queries.ingest import demo
 
 
 def test_first_start_builds_the_demo_database(tmp_path: Path) -> None:

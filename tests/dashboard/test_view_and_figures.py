@@ -10,8 +10,8 @@ import pytest
 
 from dashboard import figures
 from dashboard.view import resolve
-from queries.kpis import MonthRatio
-from queries.targets import Target, load_targets, rag
+from queries.measures.kpis import MonthRatio
+from queries.measures.targets import Target, load_targets, rag
 
 AS_OF = dt.date(2026, 11, 1)
 YEARS = [2026, 2025, 2024, 2020, 2019]
@@ -158,7 +158,7 @@ def test_rag_always_has_a_word_and_symbol(rate: float | None, word: str) -> None
 
 
 def test_shipped_targets_file_reads() -> None:
-    from queries.settings import PROJECT_ROOT
+    from queries.core.settings import PROJECT_ROOT
 
     targets = load_targets(PROJECT_ROOT / "data" / "targets.csv")
     assert targets["icpc_within_15_working_days"].stat_neighbours == pytest.approx(0.78)
@@ -168,7 +168,7 @@ def test_shipped_targets_file_reads() -> None:
 
 def test_banner_warns_when_the_last_good_load_is_too_old() -> None:
     from dashboard.components import banner
-    from queries.records import LoadInfo
+    from queries.measures.records import LoadInfo
     from tests.dashboard.walk import texts
 
     loaded = dt.datetime(2026, 11, 1, 2, 30, tzinfo=dt.UTC)
@@ -197,8 +197,8 @@ def test_filesystem_cache_backend_round_trips_results(tmp_path: Path) -> None:
     from flask_caching import Cache
 
     from dashboard import data
-    from queries.kpis import Ratio
-    from queries.settings import load_settings
+    from queries.core.settings import load_settings
+    from queries.measures.kpis import Ratio
 
     settings = load_settings(
         environ={"SQA_CACHE_TYPE": "FileSystemCache", "SQA_CACHE_DIR": str(tmp_path / "cache")}
@@ -227,8 +227,8 @@ def test_filesystem_cache_backend_round_trips_results(tmp_path: Path) -> None:
 
 
 def test_bad_settings_say_what_to_write() -> None:
-    from queries.errors import ConfigError
-    from queries.settings import load_settings
+    from queries.core.errors import ConfigError
+    from queries.core.settings import load_settings
 
     with pytest.raises(ConfigError, match="SQA_CACHE_TYPE: 'Memcached' is not one of"):
         load_settings(environ={"SQA_CACHE_TYPE": "Memcached"})

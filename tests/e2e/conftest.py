@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 
-from dashboard import chromium
-from queries import accounts, demo, loader
+from dashboard.packs import chromium
+from queries.ingest import demo, loader
+from queries.state import accounts
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_END = dt.date(2021, 6, 30)  # fixed, so the figures are the same on every run

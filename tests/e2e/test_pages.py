@@ -14,8 +14,8 @@ import duckdb
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from queries.kpis import KPI_LABELS
-from queries.scope import SYSTEM
+from queries.access.scope import SYSTEM
+from queries.measures.kpis import KPI_LABELS
 from tests.e2e.conftest import sign_in, watched
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -267,7 +267,7 @@ def test_quality_page_counts_match_sqa(page: Page, server: str, demo_db: Path) -
 
 def test_worklist_lists_what_is_due(page: Page, server: str, demo_db: Path) -> None:
     con = duckdb.connect(str(demo_db.resolve()), read_only=True)
-    from queries import qa
+    from queries.measures import qa
 
     due = qa.review_worklist(con, 56, scope=SYSTEM)
     con.close()
@@ -297,7 +297,7 @@ def test_sign_in_page_is_accessible_and_refuses_a_wrong_password(
 
 def test_iro_and_manager_see_different_rows(browser: Browser, server: str, demo_db: Path) -> None:
     con = duckdb.connect(str(demo_db.resolve()), read_only=True)
-    from queries import qa
+    from queries.measures import qa
 
     everyone = qa.review_worklist(con, 56, scope=SYSTEM)
     con.close()

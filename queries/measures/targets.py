@@ -1,0 +1,86 @@
+"""Targets, amber thresholds and comparator figures, read from an editable CSV file.
+
+The file (``SQA_TARGETS_FILE``, by default ``data/targets.csv``) is data the service owns:
+one row per KPI with ``target`` and ``amber_from`` as fractions (0.95 = 95%),
+statistical-neighbour and England figures where known, and a ``source`` note. A blank
+cell means "not set". :func:`rag` turns a rate into an indicator with a word and a symbol,
+so colour is never the only signal.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+from queries.core.errors import ConfigError
+from queries.core.sqlfiles import MEASURES as KPIS
+
+
+@dataclass(frozen=True)
+class Target:
+    measure: str
+    target: float | None = None
+    amber_from: float | None = None
+    stat_neighbours: float | None = None
+    england: float | None = None
+    comparator_year: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Indicator:
+    status: str  # "green", "amber", "red" or "none"
+    symbol: str
+    word: str
+
+
+def _fraction(path: Path, line: int, name: str, raw: str) -> float | None:
+    raw = raw.strip().rstrip("%")
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{path.name} line {line}: {name} '{raw}' is not a number") from exc
+    value = value / 100 if value > 1 else value
+    if not 0 <= value <= 1:
+        raise ConfigError(f"{path.name} line {line}: {name} must be between 0 and 1")
+    return value
+
+
+def load_targets(path: Path) -> dict[str, Target]:
+    """Every KPI's row from ``path``; KPIs the file does not mention get an empty row."""
+    found: dict[str, Target] = {}
+    if path.exists():
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            for line, row in enumerate(csv.DictReader(fh), start=2):
+                measure = (row.get("measure") or "").strip()
+                if measure not in KPIS:
+                    raise ConfigError(
+                        f"{path.name} line {line}: unknown measure '{measure}'; use one of "
+                        f"{', '.join(KPIS)}"
+                    )
+                found[measure] = Target(
+                    measure,
+                    _fraction(path, line, "target", row.get("target") or ""),
+                    _fraction(path, line, "amber_from", row.get("amber_from") or ""),
+                    _fraction(path, line, "stat_neighbours", row.get("stat_neighbours") or ""),
+                    _fraction(path, line, "england", row.get("england") or ""),
+                    (row.get("comparator_year") or "").strip(),
+                    (row.get("source") or "").strip(),
+                )
+    return {k: found.get(k, Target(k)) for k in KPIS}
+
+
+def rag(rate: float | None, target: Target) -> Indicator:
+    """Green at or above target, amber at or above ``amber_from``, red below; words too."""
+    if rate is None:
+        return Indicator("none", "–", "No events")
+    if target.target is None:
+        return Indicator("none", "·", "No target set")
+    if rate >= target.target:
+        return Indicator("green", "●", "On target")
+    if target.amber_from is not None and rate >= target.amber_from:
+        return Indicator("amber", "▲", "Close to target")
+    return Indicator("red", "▼", "Below target")

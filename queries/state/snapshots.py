@@ -1,0 +1,320 @@
+"""Month-end snapshots and the commentary written for board papers.
+
+A paper's figures must not change when a later extract backfills a record. ``sqa snapshot
+--month 2021-03`` freezes, from the data serving now, everything a board pack for a
+period ending that month needs: for the service and for each team, every KPI and count
+for the month, its quarter to date and its financial year to date, the same periods a
+year before, and every KPI month by month for that year and the one before. Packs are
+built from a snapshot; the dashboard compares a snapshot with the figures now.
+
+Snapshots and commentary live in their own SQLite file (``SQA_SNAPSHOTS_DB``): nightly
+loads replace the DuckDB file, which must not take a paper's figures with it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import re
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from queries.access.scope import SYSTEM, Scope, require_packs
+from queries.core import sqlfiles
+from queries.core.errors import AccessDenied, ConfigError, QueryError
+from queries.measures import kpis, qa, records
+from queries.measures.kpis import Filters, MonthRatio, Ratio
+from queries.measures.periods import fy_bounds, fy_label, fy_of, same_period_last_year
+
+SERVICE = "Service"
+MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+SCHEMA = """
+create table if not exists snapshots (
+    month text primary key,
+    taken_at text not null,
+    taken_by text not null,
+    load_id text not null,
+    extract_as_of text not null,
+    figures text not null
+);
+create table if not exists commentary (
+    period text not null,
+    measure text not null,
+    body text not null,
+    author text not null,
+    updated_at text not null,
+    primary key (period, measure)
+);
+"""
+
+
+@contextlib.contextmanager
+def connect(path: Path) -> Iterator[sqlite3.Connection]:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con = sqlite3.connect(path, timeout=10, isolation_level=None)
+    except (OSError, sqlite3.Error) as exc:
+        raise ConfigError(f"cannot open the snapshots file {path}: {exc}") from exc
+    try:
+        con.execute("pragma journal_mode=wal")
+        con.executescript(SCHEMA)
+        yield con
+    finally:
+        con.close()
+
+
+def parse_month(text: str) -> tuple[int, int]:
+    m = MONTH.match((text or "").strip())
+    if not m:
+        raise ConfigError(f"'{text}' is not a month; write it as YYYY-MM, e.g. 2021-03")
+    return int(m.group(1)), int(m.group(2))
+
+
+def month_end(year: int, month: int) -> dt.date:
+    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
+    return nxt - dt.timedelta(days=1)
+
+
+def quarter_of(day: dt.date) -> int:
+    """The financial-year quarter: Q1 April to June ... Q4 January to March."""
+    return (day.month - 4) % 12 // 3 + 1
+
+
+def quarter_bounds(fy: int, quarter: int) -> tuple[dt.date, dt.date]:
+    if quarter not in (1, 2, 3, 4):
+        raise ConfigError(f"a quarter is 1, 2, 3 or 4, not {quarter}")
+    first_month = 4 + 3 * (quarter - 1)
+    year = fy + (first_month > 12)
+    first_month = (first_month - 1) % 12 + 1
+    start = dt.date(year, first_month, 1)
+    end_month = first_month + 2
+    return start, month_end(year, end_month)
+
+
+def period_label(fy: int, quarter: int | None) -> str:
+    return fy_label(fy) + (f" Q{quarter}" if quarter else "")
+
+
+def pack_month(fy: int, quarter: int | None) -> str:
+    """The snapshot month a pack for a year or quarter is built from: its last month."""
+    end = quarter_bounds(fy, quarter)[1] if quarter else fy_bounds(fy)[1]
+    return f"{end:%Y-%m}"
+
+
+@dataclass(frozen=True)
+class Window:
+    """A named date range within the snapshot."""
+
+    key: str
+    date_from: dt.date
+    date_to: dt.date
+
+
+def windows(year: int, month: int) -> list[Window]:
+    end = month_end(year, month)
+    fy = fy_of(end)
+    q_start = quarter_bounds(fy, quarter_of(end))[0]
+    out = [
+        Window("month", dt.date(year, month, 1), end),
+        Window("quarter", q_start, end),
+        Window("year", fy_bounds(fy)[0], end),
+    ]
+    out += [
+        Window(f"{w.key}_last_year", *same_period_last_year(w.date_from, w.date_to)) for w in out
+    ]
+    return out
+
+
+def compute(con: duckdb.DuckDBPyConnection, month: str, scope: Scope = SYSTEM) -> dict[str, Any]:
+    """Every figure a pack for a period ending in ``month`` needs, from the data now."""
+    year, mon = parse_month(month)
+    end = month_end(year, mon)
+    info = records.load_info(con)
+    if end > info.extract_as_of.date():
+        raise QueryError(
+            f"{month} is not over in the data yet (the extract is from "
+            f"{info.extract_as_of:%d %b %Y}); snapshot a month that has ended"
+        )
+    fy = fy_of(end)
+    teams = records.teams(con, scope=scope)
+    groups = {SERVICE: Filters(), **{t: Filters(team=t) for t in teams}}
+    out: dict[str, Any] = {
+        "month": month,
+        "fy": fy,
+        "load_id": info.load_id,
+        "extract_as_of": info.extract_as_of.isoformat(),
+        "windows": {
+            w.key: [w.date_from.isoformat(), w.date_to.isoformat()] for w in windows(year, mon)
+        },
+        "groups": {},
+    }
+    for name, filters in groups.items():
+        group: dict[str, Any] = {"kpis": {}, "counts": {}, "series": {}}
+        for w in windows(year, mon):
+            ratios = kpis.kpi_range(con, w.date_from, w.date_to, filters, scope=scope)
+            group["kpis"][w.key] = {k: [r.numerator, r.denominator] for k, r in ratios.items()}
+            group["counts"][w.key] = qa.count_range(
+                con, w.date_from, w.date_to, filters, scope=scope
+            )
+        for measure in sqlfiles.MEASURES:
+            series = kpis.monthly_series(con, measure, fy - 1, fy, filters, scope=scope)
+            group["series"][measure] = {
+                label: [
+                    [m.month, m.numerator, m.denominator] if m.month <= month else [m.month, 0, 0]
+                    for m in months
+                ]
+                for label, months in series.items()
+            }
+        out["groups"][name] = group
+    return out
+
+
+def take(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    month: str,
+    scope: Scope = SYSTEM,
+    replace: bool = False,
+) -> dict[str, Any]:
+    """Freeze ``month``'s figures. A month already frozen is kept unless ``replace``."""
+    if not (scope.sees_everyone or scope.is_admin):
+        raise AccessDenied("Only service managers and admins freeze figures.")
+    figures = compute(con, month, SYSTEM)
+    with connect(path) as sql:
+        exists = sql.execute("select taken_at from snapshots where month = ?", (month,)).fetchone()
+        if exists and not replace:
+            raise ConfigError(
+                f"{month} was frozen on {exists[0][:10]}; a paper may rely on it. Use "
+                "--replace to freeze it again from the data now"
+            )
+        sql.execute(
+            "insert or replace into snapshots values (?, ?, ?, ?, ?, ?)",
+            (
+                month,
+                dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                scope.user,
+                figures["load_id"],
+                figures["extract_as_of"],
+                json.dumps(figures),
+            ),
+        )
+    return figures
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    month: str
+    taken_at: str
+    taken_by: str
+    load_id: str
+    extract_as_of: dt.datetime
+    figures: dict[str, Any]
+
+    def groups(self) -> list[str]:
+        return list(self.figures["groups"])
+
+    def ratio(self, group: str, window: str, measure: str) -> Ratio:
+        n, d = self.figures["groups"][group]["kpis"][window][measure]
+        return Ratio(int(n), int(d))
+
+    def count(self, group: str, window: str, measure: str) -> int:
+        return int(self.figures["groups"][group]["counts"][window][measure])
+
+    def series(self, group: str, measure: str) -> dict[str, list[MonthRatio]]:
+        raw = self.figures["groups"][group]["series"][measure]
+        return {
+            label: [MonthRatio(m, int(n), int(d)) for m, n, d in months]
+            for label, months in raw.items()
+        }
+
+    def window(self, key: str) -> tuple[dt.date, dt.date]:
+        a, b = self.figures["windows"][key]
+        return dt.date.fromisoformat(a), dt.date.fromisoformat(b)
+
+
+def get(path: Path, month: str, scope: Scope = SYSTEM) -> Snapshot | None:
+    require_packs(scope)
+    parse_month(month)
+    with connect(path) as sql:
+        row = sql.execute("select * from snapshots where month = ?", (month,)).fetchone()
+    if row is None:
+        return None
+    m, taken_at, by, load_id, as_of, figures = row
+    return Snapshot(m, taken_at, by, load_id, dt.datetime.fromisoformat(as_of), json.loads(figures))
+
+
+def list_months(path: Path) -> list[dict[str, str]]:
+    with connect(path) as sql:
+        rows = sql.execute(
+            "select month, taken_at, taken_by, extract_as_of from snapshots order by month desc"
+        ).fetchall()
+    return [{"month": m, "taken_at": t, "taken_by": b, "extract_as_of": a} for m, t, b, a in rows]
+
+
+def moved(snapshot: Snapshot, now: dict[str, Any], group: str = SERVICE) -> pd.DataFrame:
+    """Each KPI and count, frozen against now, for the snapshot's windows: what moved."""
+    rows = []
+    frozen = snapshot.figures["groups"].get(group)
+    current = now["groups"].get(group)
+    if frozen is None or current is None:
+        return pd.DataFrame(columns=["window", "measure", "frozen", "now", "moved"])
+    for window in ("month", "quarter", "year"):
+        for measure, (n, d) in frozen["kpis"][window].items():
+            n2, d2 = current["kpis"][window][measure]
+            rows.append([window, measure, f"{n} of {d}", f"{n2} of {d2}", (n, d) != (n2, d2)])
+        for measure, c in frozen["counts"][window].items():
+            c2 = current["counts"][window][measure]
+            rows.append([window, measure, str(c), str(c2), c != c2])
+    return pd.DataFrame(rows, columns=["window", "measure", "frozen", "now", "moved"])
+
+
+# --- commentary ------------------------------------------------------------------------
+
+MAX_COMMENTARY = 2000
+
+
+def commentary(path: Path, period: str) -> dict[str, dict[str, str]]:
+    """The commentary for a period, per measure: body, author, updated_at."""
+    with connect(path) as sql:
+        rows = sql.execute(
+            "select measure, body, author, updated_at from commentary where period = ?",
+            (period,),
+        ).fetchall()
+    return {m: {"body": b, "author": a, "updated_at": u} for m, b, a, u in rows}
+
+
+def save_commentary(path: Path, scope: Scope, period: str, measure: str, body: str) -> None:
+    """Managers write the commentary a pack prints beside each KPI."""
+    if scope.role not in ("service_manager", "team_manager", "system"):
+        raise AccessDenied("Only service and team managers write board-pack commentary.")
+    if measure not in sqlfiles.MEASURES:
+        raise QueryError(f"unknown measure '{measure}'")
+    text = (body or "").strip()
+    if len(text) > MAX_COMMENTARY:
+        raise QueryError(
+            f"commentary is at most {MAX_COMMENTARY} characters; this has {len(text):,}"
+        )
+    with connect(path) as sql:
+        if not text:
+            sql.execute(
+                "delete from commentary where period = ? and measure = ?", (period, measure)
+            )
+            return
+        sql.execute(
+            "insert or replace into commentary values (?, ?, ?, ?, ?)",
+            (
+                period,
+                measure,
+                text,
+                scope.user,
+                dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            ),
+        )
