@@ -10,7 +10,7 @@ Two ways in (``SQA_AUTH``):
   believed, and the name must still have an account here (which gives the role).
 
 Either way the account is read again on every request, so a changed role or a removed
-account takes effect at once, and the viewer's :class:`~queries.scope.Scope` is put on
+account takes effect at once, and the viewer's :class:`~queries.access.scope.Scope` is put on
 ``flask.g`` for :func:`dashboard.data.current_scope`.
 
 CSRF: every POST needs a same-origin ``Origin`` (when the browser sends one) and the

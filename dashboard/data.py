@@ -1,6 +1,6 @@
 """The dashboard's one door to the data layer, cached by load.
 
-Each function here opens the current snapshot (:func:`queries.db.cursor`), and caches its
+Each function here opens the current snapshot (:func:`queries.core.db.cursor`), and caches its
 result with flask-caching under a key that includes the load id: a new nightly load is
 a new key, so it is seen at once and nothing stale is served. Values are plain data
 (dataclasses, frames), so the simple, filesystem and Redis backends all work.
@@ -328,7 +328,7 @@ def child_table(name: str, *args: Any) -> pd.DataFrame:
 
 @_scoped
 def _qa_table(con: duckdb.DuckDBPyConnection, name: str, *args: Any, scope: Scope) -> pd.DataFrame:
-    """One of the QA breakdowns or lists in :mod:`queries.qa`, by its function name."""
+    """One of the QA breakdowns or lists in :mod:`queries.measures.qa`, by its function name."""
     functions: dict[str, Callable[..., pd.DataFrame]] = {
         "drp_breakdown": qa.drp_breakdown,
         "drp_resolution": qa.drp_resolution,

@@ -5,7 +5,7 @@ Contents: a title page; the KPI table with indicators (a word and a symbol, neve
 alone), targets, last year and definitions; for each KPI its year-on-year chart, its
 month-by-month table and the managers' commentary; a quality-assurance summary of counts.
 Every page carries the data-as-of date, the snapshot, the group (service or team) and
-the audience. An external pack applies :mod:`queries.disclosure`.
+the audience. An external pack applies :mod:`queries.measures.disclosure`.
 """
 
 from __future__ import annotations

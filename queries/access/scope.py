@@ -11,7 +11,7 @@ sends. The rules (issue 4):
 - **admin**: users, roles, loads, the audit log, the data-quality page and service-wide
   aggregates; no child-level rows and no named individuals.
 
-A request outside scope raises :class:`~queries.errors.AccessDenied` with a sentence the
+A request outside scope raises :class:`~queries.core.errors.AccessDenied` with a sentence the
 person can act on; a list that names people replaces the ones outside scope with
 "Another IRO 1", "Another IRO 2"... and blanks their ids.
 """

@@ -1,6 +1,6 @@
 """Read-only connections to the serving database.
 
-``SQA_DB`` is a symlink to one file per load (see :mod:`queries.loader`); a load swaps the
+``SQA_DB`` is a symlink to one file per load (see :mod:`queries.ingest.loader`); a load swaps the
 link atomically. :func:`reader` resolves the link on every call and keeps one read-only
 connection per process for the file it points to, so a new load is picked up on the next
 call, and a query that started on the old file finishes on it: nobody sees half of one

@@ -1,6 +1,6 @@
 """Loading an extract: read, validate, build a new DuckDB file beside the old, swap it in.
 
-The rules are the extract contract's (``queries.contract``). A row that breaks a rule is
+The rules are the extract contract's (``queries.ingest.contract``). A row that breaks a rule is
 set aside in ``rejects`` with its file, line, column and reason; a file or column that is
 unusable raises :class:`ExtractError` and leaves the serving database untouched, because
 each load builds a new database file under a temporary name and, only when it is

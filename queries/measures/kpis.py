@@ -1,6 +1,6 @@
 """The statutory KPIs as typed Python functions over the SQL in ``queries/sql``.
 
-Each function takes a DuckDB connection (a read-only cursor from :mod:`queries.db` in
+Each function takes a DuckDB connection (a read-only cursor from :mod:`queries.core.db` in
 the app; an in-memory database in the tests) and bound filter values.
 """
 

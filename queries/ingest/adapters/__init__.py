@@ -1,10 +1,10 @@
 """Adapters: write the contract's extract from what an authority already has.
 
-- :mod:`queries.adapters.sql`: any SQL source through SQLAlchemy, one query per contract
+- :mod:`queries.ingest.adapters.sql`: any SQL source through SQLAlchemy, one query per contract
   table from a mapping file (the bundled ``ssd`` mapping reads the Standard Safeguarding
   Dataset);
-- :mod:`queries.adapters.ssda903`: the SSDA903 return's header, episodes and reviews CSVs;
-- :mod:`queries.adapters.cin`: the CIN census XML (section 47 enquiries, initial
+- :mod:`queries.ingest.adapters.ssda903`: the SSDA903 return's header, episodes and reviews CSVs;
+- :mod:`queries.ingest.adapters.cin`: the CIN census XML (section 47 enquiries, initial
   conferences, child protection plans and their reviews).
 
 Each produces rows per contract table; :class:`Extract` writes them as the extract's CSV

@@ -9,7 +9,7 @@
 
 SSDA903 holds no IRO ids: every review is by the placeholder ``NOT_RECORDED``, so per-IRO
 views show one line, "Not recorded in this return". There are no child protection records
-in the return (the CIN census has them: :mod:`queries.adapters.cin`).
+in the return (the CIN census has them: :mod:`queries.ingest.adapters.cin`).
 
 Dates are DD/MM/YYYY (the return's format) or YYYY-MM-DD.
 """
