@@ -2,16 +2,20 @@
 
 Two ways in (``SQA_AUTH``):
 
-- **accounts**: the built-in accounts (``sqa users``), a sign-in form, a signed session
-  cookie (HttpOnly, SameSite=Lax, Secure whenever the request came over HTTPS) that
-  expires after ``SQA_SESSION_HOURS`` without use;
+- **accounts**: the built-in accounts (``sqa users``), a sign-in form, and a server-side
+  session (a row in the accounts file, so every app server sees it) whose random token
+  rides in a signed cookie (HttpOnly, SameSite=Lax, Secure whenever the request came over
+  HTTPS). It ends at sign-out, after ``SQA_SESSION_HOURS`` without use, after
+  ``SQA_SESSION_MAX_HOURS`` in all, and when the account's password, role or lock changes
+  or the account is removed: a copy of an ended cookie opens nothing;
 - **proxy**: the authority's reverse proxy or identity gateway signs people in and puts
   the user name in ``SQA_PROXY_HEADER``; only requests from ``SQA_TRUSTED_PROXIES`` are
   believed, and the name must still have an account here (which gives the role).
 
 Either way the account is read again on every request, so a changed role or a removed
-account takes effect at once, and the viewer's :class:`~queries.access.scope.Scope` is put on
-``flask.g`` for :func:`dashboard.data.current_scope`.
+account takes effect at once, the client's address is the socket's or, from a trusted
+proxy only, the forwarded one (``X-Forwarded-For``), and the viewer's
+:class:`~queries.access.scope.Scope` is put on ``flask.g`` for :func:`dashboard.data.current_scope`.
 
 CSRF: every POST needs a same-origin ``Origin`` (when the browser sends one) and the
 session's token, in the form (sign-in, sign-out) or in the ``X-CSRF-Token`` header, which
@@ -26,7 +30,6 @@ import html
 import ipaddress
 import os
 import secrets
-import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -40,7 +43,9 @@ from queries.core.errors import AccessDenied, AuthError, SqaError
 from queries.core.settings import Settings
 from queries.state import accounts
 
-PUBLIC = ("/sign-in", "/assets/", "/_favicon.ico", "/favicon.ico", "/healthz")
+# Served without sign-in: these paths exactly, and files under /assets/ (CSS, JS, fonts).
+PUBLIC = frozenset({"/sign-in", "/_favicon.ico", "/favicon.ico", "/healthz"})
+PUBLIC_PREFIX = "/assets/"
 CSRF_COOKIE = "sqa_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -85,7 +90,7 @@ def install(app: dash.Dash, settings: Settings) -> None:
         SESSION_COOKIE_NAME="sqa_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=settings.session_hours),
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=settings.session_max_hours),
     )
     networks = [ipaddress.ip_network(n, strict=False) for n in settings.trusted_proxies]
 
@@ -94,9 +99,24 @@ def install(app: dash.Dash, settings: Settings) -> None:
         # strings, Dash Pages' own) while it sets itself up on the first request.
         return " ".join(app.csp_hashes())  # each already quoted
 
+    def audit(scope: Scope | None, action: str, what: str, user: str | None = None) -> None:
+        accounts.record(
+            settings.accounts_db,
+            scope,
+            action,
+            what,
+            0,
+            client_address(),
+            {"path": request.path},
+            user=user,
+        )
+
     @server.before_request
     def identify() -> Any:
-        if request.path.startswith(PUBLIC) and request.path != "/sign-in":
+        g.sqa_address = _client_address(networks)
+        if request.path != "/sign-in" and (
+            request.path in PUBLIC or request.path.startswith(PUBLIC_PREFIX)
+        ):
             return None
         if request.method not in SAFE_METHODS and not _same_origin():
             return _refuse(403, "This request came from another site, so it was refused.")
@@ -113,24 +133,31 @@ def install(app: dash.Dash, settings: Settings) -> None:
             if not _csrf_ok():
                 error = "The sign-in form had expired. Please try again."
             else:
-                username = (request.form.get("username") or "").strip()
+                username = (request.form.get("username") or "").strip()[:200]
                 try:
                     scope = accounts.authenticate(
                         settings.accounts_db,
                         username,
-                        request.form.get("password") or "",
+                        (request.form.get("password") or "")[:1024],
                         settings.lockout_attempts,
                         settings.lockout_minutes,
+                        address=client_address(),
                     )
                 except AuthError as exc:
                     error = str(exc)
+                    audit(None, "sign_in_failed", "sign-in refused", user=username)
                 else:
+                    old = session.get("sid")
+                    if old:
+                        accounts.end_session(settings.accounts_db, str(old), "signed in again")
                     session.clear()  # a new session on sign-in: no fixation
                     session.permanent = True
-                    session["user"] = scope.user
-                    session["seen"] = time.time()
+                    session["sid"] = accounts.start_session(
+                        settings.accounts_db, scope.user, client_address()
+                    )
                     session["csrf"] = secrets.token_urlsafe(32)
                     g.sqa_scope = scope
+                    audit(scope, "sign_in", "signed in")
                     return redirect(_next_page(request.form.get("next"), scope))
         token = session.setdefault("csrf", secrets.token_urlsafe(32))
         no_accounts = not accounts.list_accounts(settings.accounts_db)
@@ -142,6 +169,10 @@ def install(app: dash.Dash, settings: Settings) -> None:
     def sign_out() -> Any:
         if not _csrf_ok():
             return _refuse(403, "The sign-out form had expired; reload the page and try again.")
+        scope = g.get("sqa_scope")
+        accounts.end_session(settings.accounts_db, str(session.get("sid") or ""))
+        if isinstance(scope, Scope):
+            audit(scope, "sign_out", "signed out")
         session.clear()
         return redirect("/sign-in?signed_out=1")
 
@@ -161,6 +192,15 @@ def install(app: dash.Dash, settings: Settings) -> None:
 
     @server.after_request
     def headers(response: Response) -> Response:
+        if response.status_code == 403:
+            # Every refusal is on the trail: an IRO probing others' records leaves a trace.
+            scope = g.get("sqa_scope")
+            audit(
+                scope if isinstance(scope, Scope) else None,
+                "refused",
+                str(g.get("sqa_refusal") or "refused"),
+                user=None if isinstance(scope, Scope) else "(not signed in)",
+            )
         h = response.headers
         h.setdefault(
             "Content-Security-Policy",
@@ -188,6 +228,7 @@ def install(app: dash.Dash, settings: Settings) -> None:
 
 
 def _refuse(status: int, message: str) -> Response:
+    g.sqa_refusal = message
     if request.path.startswith("/_dash") or request.is_json:
         return Response(message, status=status, mimetype="text/plain")
     page = _page(
@@ -214,30 +255,64 @@ def _csrf_ok() -> bool:
 
 
 def _from_session(settings: Settings) -> Any:
-    user = session.get("user")
+    token = session.get("sid")
     if request.path == "/sign-in":
         return None
-    fresh = time.time() - float(session.get("seen", 0)) < settings.session_hours * 3600
-    account = accounts.get(settings.accounts_db, user) if user and fresh else None
+    account = (
+        accounts.check_session(
+            settings.accounts_db,
+            str(token),
+            settings.session_hours,
+            settings.session_max_hours,
+        )
+        if token
+        else None
+    )
     if account is None:
-        session.pop("user", None)
+        session.pop("sid", None)
         if request.method in SAFE_METHODS and not request.path.startswith("/_dash"):
             return redirect("/sign-in?" + urlencode({"next": request.full_path.rstrip("?")}))
         return _refuse(401, "Your sign-in has ended. Reload the page to sign in again.")
     if request.method not in SAFE_METHODS and not _csrf_ok():
         return _refuse(403, "This request had no valid form token. Reload the page.")
-    session["seen"] = time.time()
     g.sqa_scope = account.scope()
     return _landing(g.sqa_scope)
 
 
+def _trusted(addr: str, networks: list[Any]) -> bool:
+    try:
+        return any(ipaddress.ip_address(addr) in n for n in networks)
+    except ValueError:
+        return False
+
+
+def _client_address(networks: list[Any]) -> str:
+    """The client's address: the socket's, or behind a trusted proxy the nearest address
+    in ``X-Forwarded-For`` that is not itself a trusted proxy (a client cannot forge it,
+    since each proxy appends what it saw)."""
+    addr = request.remote_addr or ""
+    if not _trusted(addr, networks):
+        return addr
+    hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",")]
+    for hop in reversed([h for h in hops if h]):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return addr  # a malformed header: keep the last address we can trust
+        addr = hop
+        if not _trusted(hop, networks):
+            break
+    return addr
+
+
+def client_address() -> str:
+    """This request's client address, as worked out when it came in."""
+    return str(g.get("sqa_address") or request.remote_addr or "")
+
+
 def _from_proxy(settings: Settings, networks: list[Any]) -> Any:
     addr = request.remote_addr or ""
-    try:
-        trusted = any(ipaddress.ip_address(addr) in n for n in networks)
-    except ValueError:
-        trusted = False
-    if not trusted:
+    if not _trusted(addr, networks):
         return _refuse(
             403,
             f"This dashboard signs people in through the authority's proxy; a request "

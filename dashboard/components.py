@@ -14,7 +14,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
-from dashboard import figures
+from dashboard import data, figures
 from dashboard.view import CUSTOM, EVERYONE, View
 from queries.measures.periods import PRESETS, fy_label
 from queries.measures.records import LoadInfo
@@ -232,12 +232,14 @@ def frame_table(df: pd.DataFrame, caption: str, table_id: str | None = None) -> 
                     ),
                     dcc.Store(
                         id={"type": "table-data", **key},
-                        data={
-                            "caption": caption,
-                            "columns": [str(c) for c in df.columns],
-                            "rows": [[_plain(v) for v in r] for r in df.itertuples(index=False)],
-                        },
-                    ),  # fmt: skip
+                        # Only a token: the rows stay on the server, which builds the file.
+                        data=data.hold_table(
+                            table_id,
+                            caption,
+                            [str(c) for c in df.columns],
+                            [[_plain(v) for v in r] for r in df.itertuples(index=False)],
+                        ),
+                    ),
                     dcc.Download(id={"type": "table-file", **key}),
                 ],
                 className="small mb-3",

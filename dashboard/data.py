@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
@@ -18,11 +18,13 @@ import plotly.graph_objects as go
 from flask import Flask, g, has_request_context, request
 from flask_caching import Cache
 
+from dashboard.view import EVERYONE
 from queries.access.scope import Scope
 from queries.access.scope import require_admin as _require_admin
 from queries.access.scope import require_packs as _require_packs
 from queries.core import db
-from queries.core.errors import AccessDenied
+from queries.core.errors import AccessDenied, QueryError
+from queries.core.files import private_dir
 from queries.core.settings import Settings, load_settings
 from queries.ingest import store
 from queries.measures import kpis, qa, records
@@ -46,6 +48,7 @@ def configure(server: Flask, settings: Settings) -> None:
     _settings[:] = [settings]
     config: dict[str, Any] = {"CACHE_TYPE": settings.cache_type, "CACHE_DEFAULT_TIMEOUT": 0}
     if settings.cache_type == "FileSystemCache":
+        private_dir(settings.cache_dir)  # cached figures and rows: the owner only (700)
         config["CACHE_DIR"] = str(settings.cache_dir)
         config["CACHE_THRESHOLD"] = 5000
     elif settings.cache_type == "RedisCache":
@@ -108,29 +111,85 @@ def _scoped(func: Callable[..., R]) -> Callable[..., R]:
     return wrapper
 
 
-def describe(args: Any) -> str:
-    """Filter values in words for the audit trail: dates, team, person, options."""
-    parts = []
+def filters_of(args: Any) -> dict[str, object]:
+    """A query's arguments as audit filters: team, staff, the dates as from and to."""
+    out: dict[str, object] = {}
+    dates = [a for a in args if isinstance(a, dt.date)]
     for a in args:
         if isinstance(a, Filters):
-            parts.append(f"team={a.team or 'all'} staff={a.staff or 'all'}")
-        elif isinstance(a, dt.date):
-            parts.append(a.isoformat())
-        elif a is None:
-            parts.append("all")
-        else:
-            parts.append(str(a))
-    return " ".join(parts)
+            out.update(team=a.team, staff=a.staff)
+        elif isinstance(a, int) and not isinstance(a, bool):
+            out["days"] = a
+    if dates:
+        out["from"] = dates[0].isoformat()
+        out["to"] = dates[-1].isoformat()
+    return out
 
 
-def audit(action: str, detail: str, rows: int) -> None:
-    """Append to the audit trail as the signed-in viewer."""
-    address = request.remote_addr if has_request_context() else None
-    scope = current_scope()
-    detail = f"{detail} · as {scope.role}" + (
-        f" {scope.staff_id or scope.team}" if scope.staff_id or scope.team else ""
+def checked_filters(filters: Mapping[str, object]) -> dict[str, object]:
+    """``filters`` with the team and person checked against the data: a value that names
+    no team or person the viewer may see is refused (400), never written to the trail."""
+    out = {k: v for k, v in filters.items() if v not in (None, "", EVERYONE)}
+    team = out.get("team")
+    if team is not None and str(team) not in teams(None):
+        raise QueryError("There is no such team in the data; choose one from the list.")
+    staff_id = out.get("staff")
+    if staff_id is not None and str(staff_id) not in set(staff()["staff_id"].astype(str)):
+        raise QueryError("There is no such IRO or chair in your view; choose one from the list.")
+    return out
+
+
+def audit(action: str, what: str, rows: int, filters: Mapping[str, object] | None = None) -> None:
+    """Append to the audit trail as the signed-in viewer, from their client address."""
+    address = str(g.get("sqa_address") or request.remote_addr) if has_request_context() else None
+    accounts.record(
+        settings().accounts_db,
+        current_scope(),
+        action,
+        what,
+        rows,
+        address,
+        checked_filters(filters or {}),
     )
-    accounts.record(settings().accounts_db, scope, action, detail, rows, address)
+
+
+def refused(message: str, filters: Mapping[str, object]) -> None:
+    """Record a refusal shown in the page (not an HTTP 403): who asked for what."""
+    accounts.record(
+        settings().accounts_db,
+        current_scope(),
+        "refused",
+        message,
+        0,
+        str(g.get("sqa_address") or request.remote_addr) if has_request_context() else None,
+        {k: v for k, v in filters.items() if v is not None},
+    )
+
+
+def hold_table(table_id: str, caption: str, columns: list[str], rows: list[Any]) -> str:
+    """Keep a drawn table for the viewer's download button; the token for the page."""
+    return accounts.hold_table(
+        settings().accounts_db, current_scope().user, table_id, caption, columns, rows
+    )
+
+
+def held_table(token: object) -> dict[str, Any]:
+    """The table the viewer was shown under ``token``, audited as an export."""
+    if not isinstance(token, str):
+        raise QueryError("That download was not understood; reload the page and try again.")
+    table = accounts.held_table(settings().accounts_db, current_scope().user, token)
+    if table is None:
+        raise QueryError(
+            "That table is no longer held for download (tables are kept for a day); "
+            "reload the page and try again."
+        )
+    return table
+
+
+def recent_exports(what: str, minutes: int) -> int:
+    """How many ``what`` exports the viewer has made in the last ``minutes`` (from the
+    audit trail, so the count holds across workers and servers)."""
+    return accounts.recent(settings().accounts_db, current_scope().user, "export", what, minutes)
 
 
 def current_load_id() -> str:
@@ -322,7 +381,7 @@ def child_table(name: str, *args: Any) -> pd.DataFrame:
     if name not in CHILD_LEVEL:
         raise KeyError(name)
     frame = _qa_table(name, *args)
-    audit("view", f"{name} {describe(args)}", len(frame))
+    audit("view", name.replace("_", " "), len(frame), {"table": name, **filters_of(args)})
     return frame
 
 
@@ -382,7 +441,7 @@ def snapshot(month: str) -> Snapshot | None:
 def take_snapshot(month: str, replace: bool) -> None:
     con, _ = db.cursor(settings().db_path)
     snapshots.take(con, settings().snapshots_db, month, current_scope(), replace)
-    audit("snapshot", f"froze {month}" + (" (replacing)" if replace else ""), 0)
+    audit("snapshot", "froze a month's figures", 0, {"month": month, "replace": replace})
 
 
 @_by_load
@@ -402,7 +461,22 @@ def commentary(period: str) -> dict[str, dict[str, str]]:
 
 
 def save_commentary(period: str, measure: str, body: str) -> None:
-    snapshots.save_commentary(settings().snapshots_db, current_scope(), period, measure, body)
+    try:
+        changed = snapshots.save_commentary(
+            settings().snapshots_db, current_scope(), period, measure, body
+        )
+    except AccessDenied as exc:
+        refused(str(exc), {"period": period, "measure": measure})
+        raise
+    if changed:
+        audit(
+            "commentary", "saved board-pack commentary", 0, {"period": period, "measure": measure}
+        )
+
+
+def writes_commentary() -> bool:
+    """Whether the viewer may write the service's board-pack commentary."""
+    return current_scope().role in ("service_manager", "system")
 
 
 def load_history(last: int = 20) -> list[dict[str, Any]]:

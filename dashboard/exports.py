@@ -16,7 +16,7 @@ import pandas as pd
 
 from dashboard import figures
 from dashboard.components import records_rows
-from queries.core.tables import frame_csv, frame_xlsx, neutralise
+from queries.core.tables import frame_csv, frame_xlsx
 
 
 def records_file(
@@ -38,17 +38,18 @@ def records_csv(df: pd.DataFrame, columns: Sequence[tuple[str, str]]) -> str:
     """The records with the on-screen column names, formula-safe, as CSV text."""
     rows = records_rows(df)
     out = pd.DataFrame(
-        [[neutralise(r.get(k, "")) for k, _ in columns] for r in rows],
+        [[r.get(k, "") for k, _ in columns] for r in rows],
         columns=[label for _, label in columns],
     )
-    return out.to_csv(index=False)
+    return frame_csv(out)
 
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def table_file(table: Mapping[str, Any], fmt: str, as_of: dt.datetime) -> dict[str, Any]:
-    """A table as sent by the page (caption, columns, rows) as a dcc.Download payload."""
+    """A table the server drew (caption, columns, rows, as held for the viewer) as a
+    dcc.Download payload."""
     caption = str(table.get("caption") or "table")
     columns = [str(c) for c in table.get("columns") or []]
     rows = list(table.get("rows") or [])

@@ -136,6 +136,14 @@ def yoy_month_table(
     )
 
 
+RECORD_LABELS = {
+    "cla-records": "CLA review records",
+    "cp-records": "conference records",
+    "dq-records": "data-quality rows",
+    "wl-records": "review worklist",
+}
+
+
 def register_records(
     prefix: str,
     inputs: Sequence[Input],
@@ -151,13 +159,18 @@ def register_records(
     Returns ``view(page, *input_values)``, which the layout calls for the first view.
     """
     n_inputs = len(inputs)
+    keys = [str(i.component_id).split("-", 1)[-1].replace("-", "_") for i in inputs]
+    label = RECORD_LABELS.get(prefix, f"{prefix} records")
+
+    def audit_filters(*values: Any) -> dict[str, object]:
+        return {"table": prefix, **dict(zip(keys, values, strict=True))}
 
     def records_view(page: int, *values: Any) -> tuple[tuple[Any, str, bool, bool, int], int]:
         """(the page, how many rows it draws on); -1 rows when the role has none."""
         try:
             frame = fetch(*values)
         except AccessDenied as exc:
-            return (components.notices([str(exc)]), "", True, True, 0), -1
+            return (components.notices([str(exc)]), str(exc), True, True, 0), -1
         shown = components.records_page(frame, columns, page, caption(*values) + scope_note())
         return shown, len(frame)
 
@@ -168,8 +181,14 @@ def register_records(
         # The page may come from the view cache (keyed by load and viewer), but every
         # showing of child-level rows writes its audit record.
         shown, rows = cached_view(page, *values)
+        chose = {k: v for k, v in zip(keys, values, strict=True) if k in ("team", "staff")}
+        if rows < 0 and any(v not in (None, EVERYONE) for v in chose.values()):
+            # A person or team outside the viewer's scope was asked for: on the trail.
+            data.refused(str(shown[1]), {"table": prefix, **chose})
+            table, _status, no_prev, no_next, drawn = shown
+            return table, "", no_prev, no_next, drawn
         if rows >= 0:  # shown[4] is the page drawn (a request past the end draws the last)
-            data.audit("view", f"{prefix} page {int(shown[4]) + 1}: {caption(*values)}", rows)
+            data.audit("view", label, rows, {**audit_filters(*values), "page": int(shown[4]) + 1})
         table, status, no_prev, no_next, drawn = shown
         return table, status, no_prev, no_next, drawn
 
@@ -209,7 +228,9 @@ def register_records(
         fmt = "xlsx" if ctx.triggered_id == f"{prefix}-xlsx" else "csv"
         frame = fetch(*values)
         name = f"{figures.safe_name(file_name(*values))}.{fmt}"
-        data.audit("export", f"{name} ({caption(*values)})", len(frame))
+        data.audit(
+            "export", f"{label} ({fmt})", len(frame), {**audit_filters(*values), "format": fmt}
+        )
         payload = exports.records_file(frame, columns, fmt, caption(*values) + scope_note())
         return {**payload, "filename": name}
 

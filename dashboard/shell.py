@@ -15,7 +15,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import ClientsideFunction, Input, Output, State, clientside_callback, ctx, dcc, html
 
-from dashboard import auth, components, data, exports
+from dashboard import auth, components, data, exports, inputs
 from queries.access.scope import Scope
 from queries.core.errors import AccessDenied, ConfigError, SqaError
 from queries.core.settings import Settings, load_settings
@@ -94,6 +94,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     data.configure(app.server, settings)
     app.layout = shell_layout
     auth.install(app, settings)
+    inputs.install(app)
     return app
 
 
@@ -197,9 +198,17 @@ clientside_callback(
     State({"type": "table-data", "table": dash.MATCH}, "data"),
     prevent_initial_call=True,
 )
-def update_table_file(_csv: int, _xlsx: int, table: dict[str, object] | None) -> object:
-    """A shown table as CSV or Excel: formula-safe, named after its caption."""
-    if not table or not (_csv or _xlsx):
+def update_table_file(_csv: int, _xlsx: int, token: object) -> object:
+    """A shown table as CSV or Excel, built on the server from the table it drew for this
+    viewer (the page holds only a token), formula-safe, named after its caption, audited."""
+    if not token or not (_csv or _xlsx):
         return dash.no_update
     fmt = "xlsx" if (ctx.triggered_id or {}).get("type") == "table-xlsx" else "csv"
+    table = data.held_table(token)
+    data.audit(
+        "export",
+        f"table {table['table']} ({fmt})",
+        len(table["rows"]),
+        {"table": table["table"], "format": fmt},
+    )
     return exports.table_file(table, fmt, data.load_info().extract_as_of)

@@ -77,7 +77,10 @@ def resolve(
         team = None
     staff = (params.get("staff") or "").strip() or None
     if staff is not None and staff not in staff_ids:
-        notices.append(f"There is no IRO or chair with id '{staff}'; showing everyone.")
+        notices.append(
+            f"'{staff}' is not an IRO or chair in your view, so no person is chosen: "
+            "the figures are your role's usual view."
+        )
         staff = None
     period = (params.get("period") or "").strip() or default_period
     date_from, date_to = preset_range(default_period, as_of)

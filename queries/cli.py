@@ -18,7 +18,7 @@ from typing import Any
 
 import duckdb
 
-from queries.access.scope import ROLES, SYSTEM
+from queries.access.scope import ROLES, SYSTEM, Scope
 from queries.core import db, sqlfiles
 from queries.core.errors import ConfigError, LoadBusyError, LoadHeldBack, SqaError
 from queries.core.settings import load_settings
@@ -152,6 +152,7 @@ DEMO_ACCOUNTS = (
     ("team-north", "team_manager", None, "IRO Team North"),
     ("iro-s0001", "iro", "S0001", None),
     ("admin", "admin", None, None),
+    ("data-quality", "data_quality", None, None),
 )
 
 
@@ -178,8 +179,28 @@ def _account_json(a: accounts.Account) -> dict[str, Any]:
     }
 
 
+def _operator() -> Scope:
+    """Who ran the command, for the audit trail: the operating-system account."""
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):
+        who = "unknown"
+    return Scope(f"cli:{who}"[:64], "system")
+
+
 def cmd_users(args: argparse.Namespace) -> int:
     path = load_settings().accounts_db
+    if args.action not in ("list", "demo"):
+        # Every account change is on the trail, whoever makes it and whether it works.
+        accounts.record(
+            path,
+            _operator(),
+            "account",
+            f"sqa users {args.action}",
+            0,
+            None,
+            {"account": args.username, "change": args.action, "role": getattr(args, "role", None)},
+        )
     if args.action == "list":
         _print([_account_json(a) for a in accounts.list_accounts(path)])
     elif args.action == "add":
@@ -203,6 +224,9 @@ def cmd_users(args: argparse.Namespace) -> int:
     elif args.action == "unlock":
         accounts.unlock(path, args.username)
         _print({"unlocked": args.username})
+    elif args.action == "lock":
+        accounts.lock(path, args.username)
+        _print({"locked": args.username, "sessions": "ended"})
     elif args.action == "demo":
         others = [
             a.username
@@ -372,6 +396,8 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("username")
     u.add_argument("--password-stdin", action="store_true")
     u = users.add_parser("unlock", help="clear failed sign-ins and a lock")
+    u.add_argument("username")
+    u = users.add_parser("lock", help="lock an account everywhere and end its sessions")
     u.add_argument("username")
     users.add_parser("list", help="every account, as JSON")
     users.add_parser("demo", help="(demo data only) make one account per role; print passwords")

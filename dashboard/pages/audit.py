@@ -25,6 +25,7 @@ SHOWN = 200
 HEADINGS = {
     "at": "When (UTC)",
     "username": "User",
+    "role": "Role",
     "action": "Action",
     "detail": "What and which filter",
     "rows": "Rows",
@@ -130,5 +131,10 @@ def update_download(
 ) -> dict[str, Any]:
     frame = data.audit_search(_day(since), _day(until), user or None, text or None, 10_000_000)
     name = f"audit_{since or 'start'}_to_{until or 'now'}.csv"
-    data.audit("export", name, len(frame))
+    data.audit(
+        "export",
+        "audit trail (csv)",
+        len(frame),
+        {"from": since, "to": until, "account": user, "format": "csv"},
+    )
     return {"content": data.audit_csv(frame), "filename": name, "type": "text/csv"}

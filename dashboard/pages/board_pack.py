@@ -255,7 +255,20 @@ def layout(**params: str | None) -> Any:
             ),
             html.H2("Commentary", className="h4 mt-4"),
             html.Div(notes(fy, YEAR), id=NOTES),
-            dbc.Button("Save commentary", id=SAVE, color="primary", className="mt-2"),
+            dbc.Button(
+                "Save commentary",
+                id=SAVE,
+                color="primary",
+                className="mt-2",
+                style=None if data.writes_commentary() else {"display": "none"},
+            ),
+            None
+            if data.writes_commentary()
+            else html.P(
+                "Commentary speaks for the whole service, so service managers write it; "
+                "send yours to a service manager.",
+                className="small text-body-secondary mt-2",
+            ),
             html.Div(id=SAVED, role="status", className="mt-2"),
         ]
     )
@@ -330,6 +343,14 @@ def update_download(
     _pdf: int, _pptx: int, _zip: int, fy: str, quarter: str, group: str, audience: str
 ) -> tuple[Any, Any]:
     fmt = {PDF: "pdf", PPTX: "pptx", ZIP: "zip"}.get(str(ctx.triggered_id), "pdf")
+    limit = data.settings().export_limit
+    if data.recent_exports("board pack", minutes=10) >= limit:
+        return dash.no_update, dbc.Alert(
+            f"You have built {limit} board packs in the last 10 minutes, the most allowed "
+            "(each takes seconds of the server's time). Wait a few minutes and try again.",
+            color="warning",
+            className="py-2",
+        )
     year, q = _period(fy, quarter)
     snap = data.snapshot(pack_month(year, q))
     if snap is None:
@@ -352,6 +373,12 @@ def update_download(
     except SqaError as exc:
         return dash.no_update, dbc.Alert(str(exc), color="danger", className="py-2")
     name = boardpack.file_name(pack, fmt)
-    data.audit("export", f"{name} (board pack, {pack.audience.lower()} use)", 0)
+    data.audit(
+        "export",
+        f"board pack ({fmt})",
+        0,
+        {"period": period, "audience": pack.audience.lower(), "format": fmt}
+        | ({} if group == SERVICE else {"team": group}),
+    )
     sent = {"content": base64.b64encode(blob).decode(), "filename": name, "base64": True}
     return sent, f"{name} is ready ({len(blob) / 1e6:.1f} MB)."

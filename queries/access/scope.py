@@ -33,6 +33,7 @@ ROLES: dict[str, str] = {
     "team_manager": "Team manager",
     "iro": "IRO / CP chair",
     "admin": "Admin",
+    "data_quality": "Data-quality analyst",
 }
 # The operator at the server's command line (sqa kpis, sqa audit, the benchmark): every
 # figure and the audit trail. Never an account's role.
@@ -77,12 +78,18 @@ class Scope:
 
     @property
     def sees_children(self) -> bool:
-        return self.role != "admin"
+        return self.role not in ("admin", "data_quality")
+
+    @property
+    def sees_data_quality_rows(self) -> bool:
+        """The rows set aside at load hold child ids and source values: for the people who
+        fix source records (data-quality analysts) and service managers, not admins."""
+        return self.role in ("service_manager", "data_quality", "system")
 
     @property
     def sees_data_quality(self) -> bool:
-        """The rows set aside at load may hold any value, comments included."""
-        return self.role in ("service_manager", "admin", "system")
+        """The data-quality page: load history and the set-aside counts by file and reason."""
+        return self.role in ("service_manager", "admin", "data_quality", "system")
 
     @property
     def sees_comments(self) -> bool:
@@ -150,8 +157,15 @@ def require_children(scope: Scope) -> None:
 def require_data_quality(scope: Scope) -> None:
     if not scope.sees_data_quality:
         raise AccessDenied(
-            "The rows set aside at load can hold any value from the extract, so they are "
-            "for service managers and admins only."
+            "The data-quality page is for service managers, data-quality analysts and admins."
+        )
+
+
+def require_data_quality_rows(scope: Scope) -> None:
+    if not scope.sees_data_quality_rows:
+        raise AccessDenied(
+            "The rows set aside at load hold child ids and any value from the extract, so "
+            "they are for service managers and data-quality analysts only."
         )
 
 

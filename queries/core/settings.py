@@ -110,9 +110,25 @@ SPECS: tuple[SettingSpec, ...] = (
         "127.0.0.1",
         "In proxy mode: comma-separated addresses or networks (CIDR) of trusted proxies.",
     ),
-    SettingSpec("SQA_LOCKOUT_ATTEMPTS", "5", "Failed sign-ins in a row that lock an account."),
-    SettingSpec("SQA_LOCKOUT_MINUTES", "15", "How long a locked account stays locked."),
+    SettingSpec(
+        "SQA_LOCKOUT_ATTEMPTS",
+        "5",
+        "Failed sign-ins for one name from one address that throttle that address.",
+    ),
+    SettingSpec(
+        "SQA_LOCKOUT_MINUTES", "15", "The window the throttle counts failures over, in minutes."
+    ),
     SettingSpec("SQA_SESSION_HOURS", "8", "A sign-in lasts this many hours without use."),
+    SettingSpec(
+        "SQA_SESSION_MAX_HOURS",
+        "12",
+        "A session ends this many hours after sign-in, however busy (the absolute lifetime).",
+    ),
+    SettingSpec(
+        "SQA_EXPORT_LIMIT",
+        "10",
+        "Board packs one person may build in 10 minutes (each costs seconds of CPU).",
+    ),
     SettingSpec(
         "SQA_SECRET_KEY_FILE",
         str(PROJECT_ROOT / "data" / "secret-key"),
@@ -232,6 +248,8 @@ class Settings:
     lockout_attempts: int
     lockout_minutes: int
     session_hours: float
+    session_max_hours: float
+    export_limit: int
     secret_key_file: Path
 
 
@@ -257,6 +275,8 @@ _PARSERS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "SQA_LOCKOUT_ATTEMPTS": ("lockout_attempts", _parse_count),
     "SQA_LOCKOUT_MINUTES": ("lockout_minutes", _parse_count),
     "SQA_SESSION_HOURS": ("session_hours", _parse_positive),
+    "SQA_SESSION_MAX_HOURS": ("session_max_hours", _parse_positive),
+    "SQA_EXPORT_LIMIT": ("export_limit", _parse_count),
     "SQA_SECRET_KEY_FILE": ("secret_key_file", lambda _n, v: Path(v)),
 }
 

@@ -2,13 +2,18 @@
 
 A text cell that begins with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage return)
 could run as a formula when the file is opened in a spreadsheet; such cells get a
-leading apostrophe, which spreadsheets show as plain text. Numbers stay numbers. The
-dashboard's downloads, the audit export and the board pack all write through here.
+leading apostrophe, which spreadsheets show as plain text, and so does any line inside a
+cell that starts so after a line break (a reader that splits on a bare CR would see it
+as a new row). CSV follows RFC 4180: CRLF between records, and every field that holds a
+CR, LF, comma or quote is quoted. Numbers stay numbers. The dashboard's downloads, the
+audit export and the board pack all write through here.
 """
 
 from __future__ import annotations
 
+import csv
 import io
+import re
 
 import pandas as pd
 from openpyxl import Workbook
@@ -17,8 +22,15 @@ from openpyxl.utils import get_column_letter
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+_AFTER_BREAK = re.compile(r"([\r\n])(?=[=+\-@\t\r])")
+
+
 def neutralise(value: object) -> object:
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    if not isinstance(value, str):
+        return value
+    if "\r" in value or "\n" in value:
+        value = _AFTER_BREAK.sub(lambda m: m.group(1) + "'", value)
+    if value.startswith(_FORMULA_START):
         return "'" + value
     return value
 
@@ -33,8 +45,14 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def frame_csv(df: pd.DataFrame) -> str:
-    return safe_frame(df).to_csv(index=False)
+def frame_csv(df: pd.DataFrame, preamble: list[str] | None = None) -> str:
+    """``df`` as RFC 4180 CSV, formula-safe, after optional one-cell preamble rows."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    for line in preamble or []:
+        writer.writerow([neutralise(line)])
+    safe_frame(df).to_csv(buf, index=False, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    return buf.getvalue()
 
 
 def frame_xlsx(df: pd.DataFrame, title: str, note: str = "") -> bytes:

@@ -41,12 +41,23 @@ def fy_months(start_year: int) -> list[str]:
     return [f"{start_year + (m < 4)}-{m:02d}" for m in FY_MONTHS]
 
 
+EARLIEST = dt.date(1990, 1, 1)  # no children's-services record here is older
+LATEST = dt.date(2100, 12, 31)
+
+
 def parse_date(text: str, what: str = "date") -> dt.date:
-    """A ``YYYY-MM-DD`` date or a :class:`QueryError` naming ``what``."""
+    """A ``YYYY-MM-DD`` date from 1990 to 2100, or a :class:`QueryError` naming ``what``."""
+    shown = str(text)[:40]
     try:
-        return dt.date.fromisoformat(text.strip())
-    except (ValueError, AttributeError) as exc:
-        raise QueryError(f"{what} '{text}' is not a date; write it as YYYY-MM-DD") from exc
+        value = dt.date.fromisoformat(text.strip())
+    except (ValueError, AttributeError, TypeError) as exc:
+        raise QueryError(f"{what} '{shown}' is not a date; write it as YYYY-MM-DD") from exc
+    if not EARLIEST <= value <= LATEST:
+        raise QueryError(
+            f"{what} {value.isoformat()} is outside the dates this dashboard covers "
+            f"({EARLIEST.year} to {LATEST.year})"
+        )
+    return value
 
 
 def same_period_last_year(date_from: dt.date, date_to: dt.date) -> tuple[dt.date, dt.date]:

@@ -21,6 +21,7 @@ from queries.access.scope import (
     people,
     record_filters,
     require_data_quality,
+    require_data_quality_rows,
 )
 from queries.core import sqlfiles
 from queries.core.errors import QueryError
@@ -204,7 +205,7 @@ def data_quality_rows(
     scope: Scope,
 ) -> pd.DataFrame:
     """The rows behind the summary: file, line, column, value, reason, message."""
-    require_data_quality(scope)
+    require_data_quality_rows(scope)
     if kind is not None and kind not in DQ_KINDS:
         raise QueryError(f"unknown kind '{kind}'; use one of: {', '.join(DQ_KINDS)}")
     return con.execute(

@@ -29,6 +29,7 @@ import pandas as pd
 from queries.access.scope import SYSTEM, Scope, require_packs
 from queries.core import sqlfiles
 from queries.core.errors import AccessDenied, ConfigError, QueryError
+from queries.core.files import private_file
 from queries.measures import kpis, qa, records
 from queries.measures.kpis import Filters, MonthRatio, Ratio
 from queries.measures.periods import fy_bounds, fy_label, fy_of, same_period_last_year
@@ -60,6 +61,7 @@ create table if not exists commentary (
 def connect(path: Path) -> Iterator[sqlite3.Connection]:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(path)
         con = sqlite3.connect(path, timeout=10, isolation_level=None)
     except (OSError, sqlite3.Error) as exc:
         raise ConfigError(f"cannot open the snapshots file {path}: {exc}") from exc
@@ -291,10 +293,14 @@ def commentary(path: Path, period: str) -> dict[str, dict[str, str]]:
     return {m: {"body": b, "author": a, "updated_at": u} for m, b, a, u in rows}
 
 
-def save_commentary(path: Path, scope: Scope, period: str, measure: str, body: str) -> None:
-    """Managers write the commentary a pack prints beside each KPI."""
-    if scope.role not in ("service_manager", "team_manager", "system"):
-        raise AccessDenied("Only service and team managers write board-pack commentary.")
+def save_commentary(path: Path, scope: Scope, period: str, measure: str, body: str) -> bool:
+    """The service's commentary a pack prints beside each KPI. It is one text per period
+    and measure, printed in every group's pack, so only service managers write it."""
+    if scope.role not in ("service_manager", "system"):
+        raise AccessDenied(
+            "Board-pack commentary speaks for the whole service, so only service managers "
+            "write it; send yours to a service manager."
+        )
     if measure not in sqlfiles.MEASURES:
         raise QueryError(f"unknown measure '{measure}'")
     text = (body or "").strip()
@@ -303,11 +309,16 @@ def save_commentary(path: Path, scope: Scope, period: str, measure: str, body: s
             f"commentary is at most {MAX_COMMENTARY} characters; this has {len(text):,}"
         )
     with connect(path) as sql:
+        before = sql.execute(
+            "select body from commentary where period = ? and measure = ?", (period, measure)
+        ).fetchone()
+        if (before[0] if before else "") == text:
+            return False  # unchanged: nothing written, nothing to audit
         if not text:
             sql.execute(
                 "delete from commentary where period = ? and measure = ?", (period, measure)
             )
-            return
+            return True
         sql.execute(
             "insert or replace into commentary values (?, ?, ?, ?, ?)",
             (
@@ -318,3 +329,4 @@ def save_commentary(path: Path, scope: Scope, period: str, measure: str, body: s
                 dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             ),
         )
+    return True

@@ -43,6 +43,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dash.Dash]:
             "SQA_CACHE_TYPE": "SimpleCache",
             "SQA_ACCOUNTS_DB": str(tmp / "accounts.sqlite"),
             "SQA_SECRET_KEY_FILE": str(tmp / "secret-key"),
+            "SQA_TRUSTED_PROXIES": "10.9.9.0/24",
+            "SQA_SNAPSHOTS_DB": str(tmp / "snapshots.sqlite"),
+            "SQA_CACHE_DIR": str(tmp / "cache"),
         }
     )
     yield create_app(settings)  # Dash imports every page here, as dashboard.pages.<name>

@@ -21,10 +21,11 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import dash
 import pytest
+from argon2 import PasswordHasher
 from dash import _get_app
 from flask.testing import FlaskClient
 
@@ -119,31 +120,131 @@ def test_sign_in_lands_each_role_on_its_home(app: dash.Dash, accounts_db: Path) 
         assert c.get("/").status_code == 200
 
 
-def test_wrong_password_and_unknown_user_say_the_same(client: FlaskClient) -> None:
-    wrong = sign_in(client, "manager", "not the password")
-    nobody = sign_in(client, "nobody", "not the password")
-    assert wrong.status_code == nobody.status_code == 200  # the form again, with the error
-    assert accounts.WRONG in wrong.get_data(as_text=True)
-    assert accounts.WRONG in nobody.get_data(as_text=True)
+def _message(response: Any) -> str:
+    found = re.search(r'role="alert">([^<]+)<', response.get_data(as_text=True))
+    assert found, response.get_data(as_text=True)
+    return html.unescape(found.group(1))
 
 
-def test_lockout_after_repeated_failures(app: dash.Dash, accounts_db: Path) -> None:
+def _post_sign_in(c: FlaskClient, user: str, password: str, addr: str) -> Any:
+    return c.post(
+        "/sign-in",
+        data={"username": user, "password": password, "csrf_token": _token(c)},
+        environ_base={"REMOTE_ADDR": addr},
+    )
+
+
+def test_every_failure_reads_the_same_and_costs_one_hash_check(
+    app: dash.Dash, accounts_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unknown name, wrong password, a throttled name, an admin-locked account and a
+    proxy-only account: one sentence, and exactly one argon2 check each (so the time
+    cannot tell them apart either; the seconds themselves belong in a benchmark)."""
     from dashboard import data
 
-    accounts.add(accounts_db, "locky", "service_manager", PASSWORD)
+    accounts.add(accounts_db, "samey", "service_manager", PASSWORD)
+    accounts.add(accounts_db, "locked-out", "service_manager", PASSWORD)
+    accounts.lock(accounts_db, "locked-out")
+    accounts.add(accounts_db, "sso-only", "service_manager", None)
+    attempts = data.settings().lockout_attempts
+    checks: list[int] = []
+
+    class Counted(PasswordHasher):
+        def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
+            checks.append(1)
+            return super().verify(hash, password)
+
+    monkeypatch.setattr(accounts, "_hasher", Counted())
+    messages = {}
+    with app.server.test_client() as c:
+        for _ in range(attempts):
+            _post_sign_in(c, "samey", "not it", "127.0.0.9")
+        for case, (user, pw) in {
+            "unknown": ("nobody", "not the password"),
+            "wrong": ("manager", "not the password"),
+            "throttled, right password": ("samey", PASSWORD),
+            "admin-locked, right password": ("locked-out", PASSWORD),
+            "proxy-only": ("sso-only", PASSWORD),
+        }.items():
+            checks.clear()
+            r = _post_sign_in(c, user, pw, "127.0.0.9")
+            assert r.status_code == 200 and "Location" not in r.headers, case
+            messages[case] = _message(r)
+            assert len(checks) == 1, case
+    assert len(set(messages.values())) == 1, messages
+    assert "wait 15 minutes" in next(iter(messages.values()))
+
+
+def test_a_strangers_failures_never_lock_the_owner_out(app: dash.Dash, accounts_db: Path) -> None:
+    from dashboard import data
+
+    accounts.add(accounts_db, "owner", "service_manager", PASSWORD)
     attempts = data.settings().lockout_attempts  # 5 by default
     with app.server.test_client() as c:
-        for _ in range(attempts - 1):
-            assert accounts.WRONG in sign_in(c, "locky", "wrong password!").get_data(True)
-        last = sign_in(c, "locky", "wrong password!").get_data(as_text=True)
-        assert "now locked for 15 minutes" in last
-        # The right password is refused while locked, and says until when.
-        right = sign_in(c, "locky")
-        assert right.status_code == 200 and "Location" not in right.headers
-        assert "locked after 5 failed sign-ins until" in right.get_data(as_text=True)
-    accounts.unlock(accounts_db, "locky")
-    with app.server.test_client() as c:
-        assert sign_in(c, "locky").status_code == 302
+        for _ in range(attempts * 3):  # the stranger keeps trying, from 127.0.0.1
+            _post_sign_in(c, "owner", "guess!", "127.0.0.1")
+        # The stranger is now refused even with the right password ...
+        r = _post_sign_in(c, "owner", PASSWORD, "127.0.0.1")
+        assert r.status_code == 200 and "Location" not in r.headers
+    with app.server.test_client() as c:  # ... while the owner, from 127.0.0.2, gets in.
+        assert _post_sign_in(c, "owner", PASSWORD, "127.0.0.2").status_code == 302
+    log = accounts.search(accounts_db, Scope("t", "system"), username="owner")
+    refused = log[log["action"] == "sign_in_failed"]
+    assert len(refused) == attempts * 3 + 1
+    assert set(refused["address"]) == {"127.0.0.1"}
+    assert log.iloc[0]["action"] == "sign_in" and log.iloc[0]["address"] == "127.0.0.2"
+
+
+def test_a_copy_of_the_cookie_opens_nothing_after_sign_out(
+    app: dash.Dash, accounts_db: Path
+) -> None:
+    c = signed_in(app, "manager")
+    stolen = c.get_cookie("sqa_session")
+    assert stolen is not None and c.get("/cla-reviews").status_code == 200
+    c.post("/sign-out", data={"csrf_token": csrf(c)["X-CSRF-Token"]})
+    with app.server.test_client() as thief:
+        thief.set_cookie("sqa_session", stolen.value)
+        assert thief.get("/cla-reviews").status_code == 302
+        assert thief.post("/_dash-update-component", json={}).status_code == 401
+
+
+CHANGES = {
+    "password changed": lambda p: accounts.set_password(p, "changer", "a brand new passphrase"),
+    "role changed": lambda p: accounts.set_role(p, "changer", "admin"),
+    "locked by an admin": lambda p: accounts.lock(p, "changer"),
+}
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_account_changes_end_its_other_sessions(
+    app: dash.Dash, accounts_db: Path, change: str
+) -> None:
+    if accounts.get(accounts_db, "changer"):
+        accounts.remove(accounts_db, "changer")
+    accounts.add(accounts_db, "changer", "service_manager", PASSWORD)
+    laptop, phone = signed_in(app, "changer"), signed_in(app, "changer")
+    assert laptop.get("/").status_code == phone.get("/").status_code == 200
+    CHANGES[change](accounts_db)
+    assert laptop.get("/").status_code == phone.get("/").status_code == 302
+
+
+def test_public_paths_match_exactly(client: FlaskClient) -> None:
+    for path in ("/healthzfoo", "/favicon.icoX", "/sign-inx", "/assetsx/sqa.css"):
+        r = client.get(path)
+        assert r.status_code == 302 and r.headers["Location"].startswith("/sign-in?next="), path
+    assert client.get("/healthz").get_data(as_text=True) == "ok\n"
+
+
+def test_state_files_are_private(app: dash.Dash, accounts_db: Path) -> None:
+    from dashboard import data
+
+    sign_in(app.server.test_client(), "manager")
+    assert accounts_db.stat().st_mode & 0o777 == 0o600
+    for extra in ("-wal", "-shm"):
+        side = accounts_db.with_name(accounts_db.name + extra)
+        if side.exists():
+            assert side.stat().st_mode & 0o077 == 0, side
+    assert data.settings().secret_key_file.stat().st_mode & 0o777 == 0o600
 
 
 def test_sign_in_form_needs_its_token(client: FlaskClient) -> None:
@@ -268,7 +369,7 @@ def _value(cid: str, prop: str, variant: dict[str, str]) -> Any:
         return "/"
     if prop == "data":
         return 0
-    for key in ("staff", "team", "kind", "file", "since", "until", "user", "text"):
+    for key in ("staff", "team", "kind", "file", "since", "until", "user", "text", "quarter"):
         if key in low and key in variant:
             return variant[key]
     if low.endswith(("-fy", "fy")):
@@ -438,14 +539,222 @@ def test_views_and_exports_of_child_rows_are_audited(
     # Newest first: the export, then the page of records shown.
     assert new["action"].tolist() == ["export", "view"]
     export, view = new.iloc[0], new.iloc[1]
-    assert export["detail"].startswith("cla_reviews_2020-21_All_teams")
+    # Structured: a fixed label, then the filters as sent (all teams and people are left
+    # out), then the viewer's role and place. No staff name is written.
+    assert export["detail"] == (
+        "CLA review records (xlsx) · format=xlsx · fy=2020-21 · late_only=[] · "
+        "table=cla-records · as team_manager North"
+    )
+    assert export["role"] == view["role"] == "team_manager"
     # North's reviews in 2020-21: R1 (C1, I1) and R3 (C1, I3): 2 rows, in both.
     assert export["rows"] == view["rows"] == 2
     assert view["detail"] == (
-        "cla-records page 1: CLA reviews held in 2020/21, All teams: late first"
+        "CLA review records · fy=2020-21 · late_only=[] · page=1 · table=cla-records"
         " · as team_manager North"
     )
     # Shown again (now from the view cache): recorded again.
     assert call(c, rec, {"team": "__all__", "staff": "__all__"})[0] == 200
     again = accounts.search(accounts_db, Scope("t", "system"), username="north")
     assert len(again) == len(log) + 1 and again.iloc[0]["action"] == "view"
+
+
+# --- the audit trail nobody can dodge, and inputs of the wrong kind ----------------------
+
+FORGED = "x · as service_manager\n2026-12-01 manager export everything"
+
+
+def _trail(path: Path, user: str) -> Any:
+    return accounts.search(path, Scope("t", "system"), username=user)
+
+
+def test_a_forged_filter_is_refused_not_recorded(
+    clients: dict[str, FlaskClient], accounts_db: Path
+) -> None:
+    c = clients["manager"]
+    rec = next(cb for cb in server_callbacks() if cb["output"].startswith("..cla-records-table"))
+    before = len(_trail(accounts_db, "manager"))
+    for team in (FORGED, "y" * 200_000):
+        status, text = call(c, rec, {"team": team, "staff": "__all__"})
+        assert status == 400, text[:200]
+    log = _trail(accounts_db, "manager")
+    assert len(log) == before  # neither value reached the trail
+    assert not log["detail"].str.contains("export everything").any()
+
+
+def test_every_callback_answers_400_to_values_of_the_wrong_kind(
+    clients: dict[str, FlaskClient],
+) -> None:
+    """Walk /_dash-dependencies as an attacker would and send, for each input in turn, a
+    list, a dict, a number and far-off dates where the page sends text: never a 5xx."""
+    c = clients["manager"]
+    deps = c.get("/_dash-dependencies").get_json()
+    server_side = [d for d in deps if not d.get("clientside_function")]
+    assert len(server_side) >= 30
+    bad_values: list[Any] = [["North"], {"team": "North"}, 12345, "0001-01-01", "9999-12-31"]
+    answers, errors = {}, []
+    for cb, bad in itertools.product(server_side, bad_values):
+        for n in range(len(cb["inputs"])):
+            status, text = _call_with(c, cb, n, bad)
+            answers[status] = answers.get(status, 0) + 1
+            if status >= 500:
+                errors.append((cb["output"], n, bad, text[:160]))
+    assert errors == []
+    assert answers.get(400, 0) > 50  # most wrong kinds are refused with a sentence
+
+
+def _call_with(c: FlaskClient, cb: dict[str, Any], n: int, bad: Any) -> tuple[int, str]:
+    """``cb`` as the page sends it, with input ``n`` replaced by ``bad``."""
+    out = cb["output"]
+    specs = out[2:-2].split("...") if out.startswith("..") else [out]
+    outputs = [dict(zip(("id", "property"), _parts(s), strict=True)) for s in specs]
+    inputs = [_item(i, {}) for i in cb["inputs"]]
+    target = inputs[n]
+    if isinstance(target, list):
+        target[0]["value"] = bad
+    else:
+        target["value"] = bad
+    body = {
+        "output": out,
+        "outputs": outputs if out.startswith("..") else outputs[0],
+        "inputs": inputs,
+        "state": [_item(s, {}) for s in cb.get("state", [])],
+        "changedPropIds": [
+            f"{json.dumps(i['id']) if isinstance(i['id'], dict) else i['id']}.{i['property']}"
+            for i in inputs[n : n + 1]
+            if isinstance(i, dict)
+        ],
+    }
+    r = c.post("/_dash-update-component", json=body, headers=csrf(c))
+    return r.status_code, r.get_data(as_text=True)
+
+
+def test_refusals_are_on_the_trail(clients: dict[str, FlaskClient], accounts_db: Path) -> None:
+    c = clients["iro1"]
+    rec = next(cb for cb in server_callbacks() if cb["output"].startswith("..cla-records-table"))
+    before = len(_trail(accounts_db, "iro1"))
+    status, text = call(c, rec, {"staff": "I2", "team": "__all__"})  # another IRO's records
+    assert status == 200 and "C2" not in text  # the page says no, in words
+    log = _trail(accounts_db, "iro1")
+    assert len(log) == before + 1
+    assert log.iloc[0]["action"] == "refused" and log.iloc[0]["role"] == "iro"
+    assert "staff=I2" in log.iloc[0]["detail"]
+    # Asked again (the refusal now comes from the view cache): on the trail again.
+    call(c, rec, {"staff": "I2", "team": "__all__"})
+    assert len(_trail(accounts_db, "iro1")) == before + 2
+
+
+def test_table_downloads_are_built_on_the_server_and_audited(
+    clients: dict[str, FlaskClient], accounts_db: Path
+) -> None:
+    """The page holds a token, never the rows: the file comes from what the server drew for
+    this viewer, and another viewer's token opens nothing."""
+    c = clients["manager"]
+    drawn = next(cb for cb in server_callbacks() if cb["output"] == "cla-by-team.children")
+    status, text = call(c, drawn, {})
+    assert status == 200
+    tokens = re.findall(r'"type":\s*"table-data"[^}]*\}[^}]*?"data":\s*"([^"]+)"', text)
+    assert tokens, text[:500]
+    token = tokens[0]
+    assert "North" in text  # the table (teams North and South) was drawn ...
+    file_cb = next(cb for cb in server_callbacks() if "table-file" in cb["output"])
+    body = {
+        "output": file_cb["output"],
+        "outputs": {"id": {"type": "table-file", "table": "cla-team-table"}, "property": "data"},
+        "inputs": [
+            {"id": {"type": "table-csv", "table": "cla-team-table"}, "property": "n_clicks",
+             "value": 1},
+            {"id": {"type": "table-xlsx", "table": "cla-team-table"}, "property": "n_clicks",
+             "value": 0},
+        ],
+        "state": [
+            {"id": {"type": "table-data", "table": "cla-team-table"}, "property": "data",
+             "value": token}
+        ],
+        "changedPropIds": ['{"table":"cla-team-table","type":"table-csv"}.n_clicks'],
+    }  # fmt: skip
+    before = len(_trail(accounts_db, "manager"))
+    r = c.post("/_dash-update-component", json=body, headers=csrf(c))
+    assert r.status_code == 200
+    sent = next(iter(r.get_json()["response"].values()))["data"]
+    assert "North" in sent["content"] and sent["filename"].endswith(".csv")
+    log = _trail(accounts_db, "manager")
+    assert len(log) == before + 1 and log.iloc[0]["action"] == "export"
+    assert "table=cla-team-table" in log.iloc[0]["detail"]
+    # The same token from another account: refused, nothing sent.
+    other = clients["north"]
+    r = other.post("/_dash-update-component", json=body, headers=csrf(other))
+    assert r.status_code == 400 and "North" not in r.get_data(as_text=True)
+
+
+def test_the_forwarded_address_is_believed_only_from_a_trusted_proxy(
+    app: dash.Dash, accounts_db: Path
+) -> None:
+    from dashboard import data
+
+    trusted = data.settings().trusted_proxies
+    assert trusted, "the test app trusts a proxy network"
+    proxy = trusted[0].split("/")[0]
+    with app.server.test_client() as c:
+        _token(c)
+        headers = {"X-Forwarded-For": "203.0.113.7, 198.51.100.9"}
+        for addr in (proxy, "127.0.0.5"):
+            c.post(
+                "/sign-in",
+                data={"username": "ghost-" + addr, "password": "x", "csrf_token": _token(c)},
+                headers=headers,
+                environ_base={"REMOTE_ADDR": addr},
+            )
+    log = accounts.search(accounts_db, Scope("t", "system"), text="sign-in refused")
+    by_user = dict(zip(log["username"], log["address"], strict=True))
+    assert by_user["ghost-" + proxy] == "198.51.100.9"  # the hop the trusted proxy saw
+    assert by_user["ghost-127.0.0.5"] == "127.0.0.5"  # anyone else: the socket
+
+
+PACK = {"quarter": "year"}
+
+
+def test_board_packs_are_rate_limited_per_person(
+    clients: dict[str, FlaskClient], accounts_db: Path
+) -> None:
+    from dashboard import data
+
+    limit = data.settings().export_limit
+    boss = Scope("manager", "service_manager")
+    for _ in range(limit):  # as if built in the last minutes
+        accounts.record(accounts_db, boss, "export", "board pack (pdf)", 0)
+    pack = next(cb for cb in server_callbacks() if cb["output"].startswith("..pack-download.data"))
+    status, text = call(clients["manager"], pack, PACK)
+    assert status == 200, text
+    assert f"You have built {limit} board packs in the last 10 minutes" in text
+    assert '"content"' not in text  # no pack was built or sent
+    # Someone else is not held back by the manager's count.
+    status, text = call(clients["admin"], pack, PACK)
+    assert "board packs in the last 10 minutes" not in text
+
+
+def test_team_managers_cannot_replace_the_service_commentary(
+    clients: dict[str, FlaskClient], accounts_db: Path
+) -> None:
+    note = {"type": "pack-note", "measure": "cla_reviews_on_time"}
+    body = {
+        "output": "pack-saved.children",
+        "outputs": {"id": "pack-saved", "property": "children"},
+        "inputs": [{"id": "pack-save", "property": "n_clicks", "value": 1}],
+        "state": [
+            {"id": "pack-fy", "property": "value", "value": "2020-21"},
+            {"id": "pack-quarter", "property": "value", "value": "year"},
+            [{"id": note, "property": "value", "value": "Replaced by a team manager."}],
+            [{"id": note, "property": "id", "value": note}],
+        ],
+        "changedPropIds": ["pack-save.n_clicks"],
+    }
+    before = len(_trail(accounts_db, "north"))
+    for user, expect in (("north", "only service managers write it"), ("manager", "saved.")):
+        c = clients[user]
+        r = c.post("/_dash-update-component", json=body, headers=csrf(c))
+        assert r.status_code == 200 and expect in r.get_data(as_text=True), user
+    tried = _trail(accounts_db, "north")  # refused, nothing saved, and on the trail
+    assert len(tried) == before + 1 and tried.iloc[0]["action"] == "refused"
+    saved = _trail(accounts_db, "manager").iloc[0]
+    assert saved["action"] == "commentary"
+    assert "measure=cla_reviews_on_time" in saved["detail"] and "period=2020-21" in saved["detail"]

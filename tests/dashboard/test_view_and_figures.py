@@ -63,7 +63,8 @@ def test_unknown_url_values_fall_back_and_say_so() -> None:
     assert v.notices == (
         "'2020' is not a financial year (write 2020-21); showing 2026-27.",
         "There is no team called 'Nowhere'; showing all teams.",
-        "There is no IRO or chair with id ''; drop table staff; --'; showing everyone.",
+        "''; drop table staff; --' is not an IRO or chair in your view, so no person is "
+        "chosen: the figures are your role's usual view.",
         "The period ends (2020-01-01) before it starts (2021-01-01); showing last financial year.",
     )
 

@@ -16,6 +16,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from queries.access.scope import SYSTEM
 from queries.measures.kpis import KPI_LABELS
+from queries.state import accounts
 from tests.e2e.conftest import sign_in, watched
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -292,7 +293,7 @@ def test_sign_in_page_is_accessible_and_refuses_a_wrong_password(
     serious = [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")]
     assert serious == []
     sign_in(page, server, "e2e-manager", "not the password")
-    expect(page.locator(".alert-danger")).to_have_text("Wrong user name or password.")
+    expect(page.locator(".alert-danger")).to_have_text(accounts.WRONG.format(minutes=15))
 
 
 def test_iro_and_manager_see_different_rows(browser: Browser, server: str, demo_db: Path) -> None:

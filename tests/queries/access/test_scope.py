@@ -131,11 +131,21 @@ def test_sql_in_filter_values_is_only_a_value(con: duckdb.DuckDBPyConnection) ->
         records.review_records(con, *FY, sneaky, scope=NORTH)
 
 
-def test_data_quality_rows_are_for_service_managers_and_admins(
+def test_data_quality_rows_are_for_service_managers_and_analysts(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
-    for scope in (MANAGER, ADMIN):
+    """The set-aside rows hold child ids and source values: the analyst who fixes source
+    records and the service manager see them; an admin sees the counts, not the rows."""
+    analyst = Scope("dq", "data_quality")
+    for scope in (MANAGER, analyst):
         records.data_quality_rows(con, scope=scope)
-    for scope in (NORTH, IRO1):
-        with pytest.raises(AccessDenied, match="service managers and admins only"):
+    for scope in (MANAGER, analyst, ADMIN):
+        records.data_quality_summary(con, scope=scope)
+    for scope in (NORTH, IRO1, ADMIN):
+        with pytest.raises(AccessDenied, match="service managers and data-quality analysts"):
             records.data_quality_rows(con, scope=scope)
+    for scope in (NORTH, IRO1):
+        with pytest.raises(AccessDenied, match="data-quality page is for"):
+            records.data_quality_summary(con, scope=scope)
+    # The analyst sees no other child-level records.
+    assert not analyst.sees_children and not ADMIN.sees_children

@@ -37,29 +37,147 @@ def test_password_is_hashed_and_checked(path: Path) -> None:
         accounts.authenticate(path, "nobody", PW, 5, 15, T0)
 
 
-def test_three_failures_lock_for_the_set_minutes(path: Path) -> None:
-    accounts.add(path, "jo", "service_manager", PW)
-    for _ in range(2):
-        with pytest.raises(AuthError, match="Wrong user name"):
-            accounts.authenticate(path, "jo", "wrong password", 3, 10, T0)
-    with pytest.raises(AuthError, match="now locked for 10 minutes after 3 failed"):
-        accounts.authenticate(path, "jo", "wrong password", 3, 10, T0)
-    # Locked at 09:00 for 10 minutes: the right password is refused at 09:09 ...
-    with pytest.raises(AuthError, match="until 09:10 UTC"):
-        accounts.authenticate(path, "jo", PW, 3, 10, T0 + dt.timedelta(minutes=9))
-    # ... and accepted at 09:11.
-    assert accounts.authenticate(path, "jo", PW, 3, 10, T0 + dt.timedelta(minutes=11)).user == "jo"
+def _fail(path: Path, name: str, at: dt.datetime, address: str, times: int = 1) -> None:
+    for _ in range(times):
+        with pytest.raises(AuthError, match="Wrong user name or password"):
+            accounts.authenticate(path, name, "wrong password", 3, 10, at, address)
 
 
-def test_a_success_resets_the_failure_count(path: Path) -> None:
+def test_three_failures_from_one_address_throttle_that_address_only(path: Path) -> None:
     accounts.add(path, "jo", "service_manager", PW)
-    for _ in range(2):
-        with pytest.raises(AuthError):
-            accounts.authenticate(path, "jo", "wrong password", 3, 10, T0)
-    accounts.authenticate(path, "jo", PW, 3, 10, T0)
-    with pytest.raises(AuthError, match="Wrong user name"):  # a fresh count: not locked
-        accounts.authenticate(path, "jo", "wrong password", 3, 10, T0)
-    assert accounts.get(path, "jo").failed == 1  # type: ignore[union-attr]
+    _fail(path, "jo", T0, "10.0.0.66", 3)
+    # 09:09: from 10.0.0.66 even the right password is refused, in the same words ...
+    with pytest.raises(AuthError, match="Wrong user name or password"):
+        accounts.authenticate(path, "jo", PW, 3, 10, T0 + dt.timedelta(minutes=9), "10.0.0.66")
+    # ... while jo, at their own desk (10.0.0.5), signs in at the same minute.
+    at_desk = accounts.authenticate(path, "jo", PW, 3, 10, T0 + dt.timedelta(minutes=9), "10.0.0.5")
+    assert at_desk.user == "jo"
+    # 09:11: the three failures of 09:00 are older than 10 minutes, so 10.0.0.66 may try again.
+    later = T0 + dt.timedelta(minutes=11)
+    assert accounts.authenticate(path, "jo", PW, 3, 10, later, "10.0.0.66").user == "jo"
+
+
+def test_spraying_many_names_from_one_address_throttles_it(path: Path) -> None:
+    accounts.add(path, "jo", "service_manager", PW)
+    # 3 attempts x 4 = 12 failures from one address, each for a different name.
+    for i in range(12):
+        _fail(path, f"guess{i}", T0, "10.0.0.66")
+    assert accounts.throttled(path, "jo", "10.0.0.66", 3, 10, T0)
+    with pytest.raises(AuthError):
+        accounts.authenticate(path, "jo", PW, 3, 10, T0, "10.0.0.66")
+    assert not accounts.throttled(path, "jo", "10.0.0.5", 3, 10, T0)
+    # 11 would not have been enough.
+    assert not accounts.throttled(path, "jo", "10.0.0.67", 3, 10, T0)
+
+
+def test_a_success_clears_that_addresses_failures(path: Path) -> None:
+    accounts.add(path, "jo", "service_manager", PW)
+    _fail(path, "jo", T0, "10.0.0.5", 2)
+    accounts.authenticate(path, "jo", PW, 3, 10, T0, "10.0.0.5")
+    _fail(path, "jo", T0, "10.0.0.5", 2)  # two more: 2, not 4, so not throttled
+    assert not accounts.throttled(path, "jo", "10.0.0.5", 3, 10, T0)
+    _fail(path, "jo", T0, "10.0.0.5")
+    assert accounts.throttled(path, "jo", "10.0.0.5", 3, 10, T0)
+    accounts.unlock(path, "jo")  # an admin's unlock forgets them too
+    assert not accounts.throttled(path, "jo", "10.0.0.5", 3, 10, T0)
+
+
+def test_an_admins_lock_refuses_everywhere_until_unlocked(path: Path) -> None:
+    accounts.add(path, "jo", "service_manager", PW)
+    accounts.lock(path, "jo")
+    with pytest.raises(AuthError, match="Wrong user name or password"):
+        accounts.authenticate(path, "jo", PW, 3, 10, T0, "10.0.0.5")
+    accounts.unlock(path, "jo")
+    assert accounts.authenticate(path, "jo", PW, 3, 10, T0, "10.0.0.5").user == "jo"
+
+
+def test_sessions_end_at_sign_out_idle_and_lifetime(path: Path) -> None:
+    accounts.add(path, "jo", "service_manager", PW)
+    token = accounts.start_session(path, "jo")
+    start = dt.datetime.now(dt.UTC)
+    assert accounts.check_session(path, token, 8, 12, start).username == "jo"  # type: ignore[union-attr]
+    assert accounts.end_session(path, token) == "jo"
+    assert accounts.check_session(path, token, 8, 12, start) is None
+    assert accounts.end_session(path, token) is None  # already ended
+    # Idle: 8 hours 1 minute without use ends it, and it stays ended.
+    idle = accounts.start_session(path, "jo")
+    assert (
+        accounts.check_session(path, idle, 8, 12, start + dt.timedelta(hours=8, minutes=1)) is None
+    )
+    assert accounts.check_session(path, idle, 8, 12, start) is None
+    # Lifetime: used every 7 hours, it still ends once 12 hours have passed since sign-in.
+    busy = accounts.start_session(path, "jo")
+    assert accounts.check_session(path, busy, 8, 12, start + dt.timedelta(hours=7))
+    assert (
+        accounts.check_session(path, busy, 8, 12, start + dt.timedelta(hours=12, minutes=1)) is None
+    )
+    # The token is never stored: only its SHA-256.
+    with sqlite3.connect(path) as con:
+        keys = [r[0] for r in con.execute("select id from sessions")]
+    assert token not in keys and len(keys) == 3 and all(len(k) == 64 for k in keys)
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["set_password", "set_role", "remove", "lock"],
+)
+def test_account_changes_end_every_session(path: Path, change: str) -> None:
+    accounts.add(path, "jo", "service_manager", PW)
+    tokens = [accounts.start_session(path, "jo") for _ in range(2)]
+    other = accounts.start_session(path, "someone-else")
+    {
+        "set_password": lambda: accounts.set_password(path, "jo", "another long passphrase"),
+        "set_role": lambda: accounts.set_role(path, "jo", "admin"),
+        "remove": lambda: accounts.remove(path, "jo"),
+        "lock": lambda: accounts.lock(path, "jo"),
+    }[change]()
+    assert [accounts.check_session(path, t, 8, 12) for t in tokens] == [None, None]
+    with sqlite3.connect(path) as con:
+        live = con.execute("select username from sessions where ended_at is null").fetchall()
+    assert live == [("someone-else",)] and other
+
+
+@pytest.mark.parametrize(
+    ("password", "why"),
+    [
+        ("aaaaaaaaaaaa", "too easy to guess"),
+        ("password1234", "common and breached"),
+        ("qwertyuiop123", "common and breached"),
+        ("jo-the-manager-2026", "user name"),
+        ("short", "at least 12"),
+    ],
+)
+def test_weak_passwords_are_refused(path: Path, password: str, why: str) -> None:
+    with pytest.raises(ConfigError, match=why):
+        accounts.add(path, "jo-the-manager", "admin", password)
+    accounts.add(path, "jo-the-manager", "admin", "four unrelated words here")
+    with pytest.raises(ConfigError, match=why):
+        accounts.set_password(path, "jo-the-manager", password)
+
+
+def test_audit_records_are_structured_bounded_and_escaped(path: Path) -> None:
+    forged = "x · as service_manager\n2026-12-01 manager export everything"
+    accounts.record(path, Scope("jo", "team_manager", team="North"), "view", forged, 3,
+                    "10.0.0.5", {"team": "North", "page": 2})  # fmt: skip
+    accounts.record(path, Scope("jo", "team_manager", team="North"), "view", "y" * 200_000, 0)
+    log = accounts.search(path, SYSTEM)
+    long, first = log.iloc[0], log.iloc[1]
+    assert "\n" not in first["detail"] and "\\x0a2026-12-01" in first["detail"]
+    assert first["detail"] == (
+        "x · as service_manager\\x0a2026-12-01 manager export everything · page=2 · "
+        "team=North · as team_manager North"
+    )
+    assert first["role"] == "team_manager" and first["rows"] == 3
+    assert len(long["detail"]) < 300 and long["detail"].startswith("y" * 150)
+    with pytest.raises(ValueError, match="unknown audit action"):
+        accounts.record(path, SYSTEM, "delete everything", "x", 0)
+    with pytest.raises(ValueError, match="unknown audit filter keys"):
+        accounts.record(path, SYSTEM, "view", "x", 0, filters={"sql": "drop table"})
+
+
+def test_the_accounts_file_is_private(path: Path) -> None:
+    accounts.add(path, "jo", "service_manager", PW)
+    assert path.stat().st_mode & 0o777 == 0o600
 
 
 def test_sso_accounts_have_no_password_to_guess(path: Path) -> None:
@@ -156,5 +274,8 @@ def test_sqa_audit_exports_csv_oldest_first(monkeypatch: pytest.MonkeyPatch, pat
     accounts.record(path, Scope("jo", "service_manager"), "export", "second", 2)
     text = run_cli(monkeypatch, path, "audit", "--since", dt.date.today().isoformat())
     lines = text.splitlines()
-    assert lines[0] == "at,username,action,detail,rows,address"
-    assert [line.split(",")[3] for line in lines[1:]] == ["first", "second"]
+    assert lines[0] == "at,username,role,action,detail,rows,address"
+    assert [line.split(",")[4] for line in lines[1:]] == [
+        "first · as service_manager",
+        "second · as service_manager",
+    ]

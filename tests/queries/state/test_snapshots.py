@@ -108,6 +108,10 @@ def test_who_may_freeze_and_write_commentary(db: Path, tmp_path: Path) -> None:
         snapshots.take(con, store, "2021-03", Scope("n", "team_manager", team="North"))
     with pytest.raises(AccessDenied):
         snapshots.save_commentary(store, iro, "2020-21", "cla_reviews_on_time", "hello")
+    # The commentary speaks for the whole service: a team manager may not write it.
+    north = Scope("n", "team_manager", team="North")
+    with pytest.raises(AccessDenied, match="only service managers write it"):
+        snapshots.save_commentary(store, north, "2020-21 Q4", "cla_reviews_on_time", "Ours.")
     with pytest.raises(AccessDenied, match="for managers and admins"):
         snapshots.get(store, "2021-03", iro)
     boss = Scope("m", "service_manager")
@@ -117,8 +121,13 @@ def test_who_may_freeze_and_write_commentary(db: Path, tmp_path: Path) -> None:
     assert snapshots.commentary(store, "2020-21") == {}  # stored with its period
     with pytest.raises(QueryError, match="at most 2000 characters"):
         snapshots.save_commentary(store, boss, "2020-21", "cla_reviews_on_time", "x" * 2001)
-    snapshots.save_commentary(store, boss, "2020-21 Q4", "cla_reviews_on_time", "")
+    # Saving the same text again writes nothing (and so is not audited again).
+    assert not snapshots.save_commentary(
+        store, boss, "2020-21 Q4", "cla_reviews_on_time", "Improved."
+    )
+    assert snapshots.save_commentary(store, boss, "2020-21 Q4", "cla_reviews_on_time", "")
     assert snapshots.commentary(store, "2020-21 Q4") == {}  # emptied box: no commentary
+    assert store.stat().st_mode & 0o777 == 0o600  # the snapshots file is private
 
 
 @pytest.mark.parametrize(
