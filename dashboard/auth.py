@@ -145,7 +145,8 @@ def install(app: dash.Dash, settings: Settings) -> None:
                     )
                 except AuthError as exc:
                     error = str(exc)
-                    audit(None, "sign_in_failed", "sign-in refused", user=username)
+                    why = f"sign-in refused: {exc.reason}" if exc.reason else "sign-in refused"
+                    audit(None, "sign_in_failed", why, user=username)
                 else:
                     old = session.get("sid")
                     if old:

@@ -34,4 +34,10 @@ class AccessDenied(SqaError):
 
 
 class AuthError(SqaError):
-    """Sign-in failed: unknown account, wrong password, locked, or an untrusted proxy."""
+    """Sign-in failed: unknown account, wrong password, locked, or an untrusted proxy.
+
+    ``reason`` says which, for the audit trail only: the person sees one sentence."""
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason

@@ -404,7 +404,18 @@ def authenticate(
                 "insert into sign_in_failures (at, username, address) values (?, ?, ?)",
                 (now.isoformat(), shown, address),
             )
-            raise AuthError(WRONG.format(minutes=minutes))
+            reason = (
+                "throttled"
+                if throttled
+                else "unknown name"
+                if row is None
+                else "locked"
+                if locked
+                else "proxy-only account"
+                if stored is None
+                else "wrong password"
+            )
+            raise AuthError(WRONG.format(minutes=minutes), reason)
         assert stored is not None
         # The owner is in: their earlier slips from this address no longer count.
         con.execute(

@@ -173,6 +173,15 @@ def test_every_failure_reads_the_same_and_costs_one_hash_check(
             assert len(checks) == 1, case
     assert len(set(messages.values())) == 1, messages
     assert "wait 15 minutes" in next(iter(messages.values()))
+    # The trail, unlike the person, is told which it was.
+    log = accounts.search(accounts_db, Scope("t", "system"), text="sign-in refused: ")
+    said: dict[str, str] = {}
+    for user, detail in zip(log["username"], log["detail"], strict=True):
+        said.setdefault(user, detail)  # newest first: each name's last attempt
+    assert said["nobody"].startswith("sign-in refused: unknown name")
+    assert said["samey"].startswith("sign-in refused: throttled")
+    assert said["locked-out"].startswith("sign-in refused: locked")
+    assert said["sso-only"].startswith("sign-in refused: proxy-only account")
 
 
 def test_a_strangers_failures_never_lock_the_owner_out(app: dash.Dash, accounts_db: Path) -> None:

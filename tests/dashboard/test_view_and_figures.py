@@ -222,6 +222,7 @@ def test_filesystem_cache_backend_round_trips_results(tmp_path: Path) -> None:
             back = data.cache.get("k")
         assert back["r"] == Ratio(1, 2) and back["fig"] == fig
         assert list((tmp_path / "cache").iterdir())
+        assert (tmp_path / "cache").stat().st_mode & 0o777 == 0o700  # cached rows: owner only
     finally:
         data.cache = cache
         data._settings[:] = saved
