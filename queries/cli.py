@@ -302,13 +302,25 @@ def cmd_extract(args: argparse.Namespace) -> int:
         )
     ext = Extract()
     if args.ssda903:
-        ext.merge(ssda903.read(Path(args.ssda903)))
+        ext.merge(ssda903.read(*[Path(p) for p in args.ssda903]))
     if args.cin_census:
         ext.merge(cin.read(Path(args.cin_census)))
     counts = ext.write(out)
     for problem in ext.problems:
         print(f"sqa extract: {problem}", file=sys.stderr)
-    _print({"out_dir": str(out), "rows": counts, "problems": ext.problems})
+    _print(
+        {
+            "out_dir": str(out),
+            "rows": counts,
+            "problems": ext.problems,
+            "merged_returns": ext.merged_returns,
+            "review_coverage_from": (
+                ext.review_coverage_from.isoformat() if ext.review_coverage_from else None
+            ),
+            "columns_not_in_source": ext.columns_not_in_source,
+            "ignored_files": ext.ignored,
+        }
+    )
     return 0
 
 
@@ -372,7 +384,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("out_dir", help="the extract folder to write (replaced whole)")
     p.add_argument("--source", help="a SQLAlchemy URL, no password (SQA_SOURCE_PASSWORD)")
     p.add_argument("--mapping", help="TOML file of one query per table, or 'ssd'")
-    p.add_argument("--ssda903", help="folder of SSDA903 header, episodes and reviews CSVs")
+    p.add_argument(
+        "--ssda903",
+        action="append",
+        help="an SSDA903 return: a folder of its CSVs (one year, several years, or one "
+        "subfolder per year) or its XML file; give it once per return to merge several",
+    )
     p.add_argument("--cin-census", help="a CIN census XML file")
     p.set_defaults(func=cmd_extract)
 

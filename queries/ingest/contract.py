@@ -103,6 +103,10 @@ TABLES: tuple[Table, ...] = (
             Column("placement_type"),
             Column("placement_location", "code", codes=("IN_AREA", "OUT_OF_AREA")),
             Column("sw_team"),
+            # N: the source does not show when this period began (its first episode in
+            # the data carries on an earlier one); reviews in it have no due date. Blank
+            # (or anything else) means the start is known, as in the nightly extract.
+            Column("start_known"),
         ),
         span=("start_date", "end_date"),
         description="Periods of care",

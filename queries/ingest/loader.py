@@ -58,6 +58,11 @@ class LoadReport:
     warnings: dict[str, int] = field(default_factory=dict)
     files_absent: list[str] = field(default_factory=list)
     not_in_source: list[str] = field(default_factory=list)
+    # Columns the source cannot hold, per table (the measures that need them read "not
+    # recorded in this source"), and where the source's review history begins.
+    columns_not_in_source: dict[str, list[str]] = field(default_factory=dict)
+    review_coverage_from: str | None = None
+    merged_returns: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
@@ -597,23 +602,62 @@ def load_extract(
 MANIFEST = "extract_manifest.json"
 
 
-def _not_in_source(extract_dir: Path) -> set[str]:
-    """Tables the extract's source does not hold, as its adapter declared them.
+@dataclass(frozen=True)
+class Manifest:
+    """What an adapter says of its source (``extract_manifest.json``); a nightly extract
+    from the case-management system has none, and then holds everything since records
+    began."""
+
+    not_in_source: frozenset[str] = frozenset()
+    columns_not_in_source: dict[str, list[str]] = field(default_factory=dict)
+    review_coverage_from: dt.date | None = None
+    merged_returns: tuple[str, ...] = ()
+
+
+def read_manifest(extract_dir: Path) -> Manifest:
+    """The extract's manifest, checked.
 
     ``sqa extract`` from SSDA903 (no child protection records) or the CIN census (no
-    children in care) writes those files header-only and lists them in
-    ``extract_manifest.json``; only then may a required file be empty.
+    children in care) writes those files header-only and lists them in ``not_in_source``;
+    only then may a required file be empty. ``columns_not_in_source`` names columns the
+    source has no field for (SSDA903 has no minutes date), and ``review_coverage_from`` the
+    day the source's review history begins (a one-year return's collection year).
     """
     path = extract_dir / MANIFEST
     if not path.exists():
-        return set()
+        return Manifest()
     try:
-        listed = json.loads(path.read_text(encoding="utf-8")).get("not_in_source", [])
-    except (OSError, ValueError, AttributeError) as exc:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        assert isinstance(data, dict)
+    except (OSError, ValueError, AssertionError) as exc:
         raise ExtractError(f"{MANIFEST} in {extract_dir} is not readable JSON: {exc}") from exc
+    listed = data.get("not_in_source", [])
     if not isinstance(listed, list):
         raise ExtractError(f"{MANIFEST}: not_in_source should be a list of table names")
-    return {str(t) for t in listed}
+    columns = data.get("columns_not_in_source", {})
+    known = {t.name: {c.name for c in t.columns} for t in TABLES}
+    if not isinstance(columns, dict) or any(
+        name not in known or not isinstance(cols, list) or not set(cols) <= known[name]
+        for name, cols in columns.items()
+    ):
+        raise ExtractError(
+            f"{MANIFEST}: columns_not_in_source should map contract tables to lists of "
+            "their columns"
+        )
+    raw = data.get("review_coverage_from")
+    try:
+        coverage = dt.date.fromisoformat(raw) if raw else None
+    except (TypeError, ValueError) as exc:
+        raise ExtractError(
+            f"{MANIFEST}: review_coverage_from '{raw}' is not a date (YYYY-MM-DD)"
+        ) from exc
+    merged = data.get("merged_returns", [])
+    return Manifest(
+        frozenset(str(t) for t in listed),
+        {str(k): sorted(str(c) for c in v) for k, v in columns.items()},
+        coverage,
+        tuple(str(m) for m in merged) if isinstance(merged, list) else (),
+    )
 
 
 def _build(
@@ -640,7 +684,8 @@ def _build(
     # Read every file before touching any database: most unusable files fail here.
     states = {p: _file_state(p) for p in present}
     raws = {t.name: read_extract_file(files[t.name], t) for t in TABLES if files[t.name].exists()}
-    not_in_source = _not_in_source(extract_dir)
+    manifest = read_manifest(extract_dir)
+    not_in_source = manifest.not_in_source
     for t in TABLES:
         if t.required and raws[t.name].n_rows == 0 and t.name not in not_in_source:
             raise ExtractError(
@@ -649,6 +694,11 @@ def _build(
             )
     report.files_absent = [t.file_name for t in TABLES if t.name not in raws]
     report.not_in_source = sorted(not_in_source)
+    report.columns_not_in_source = manifest.columns_not_in_source
+    report.review_coverage_from = (
+        manifest.review_coverage_from.isoformat() if manifest.review_coverage_from else None
+    )
+    report.merged_returns = list(manifest.merged_returns)
 
     folder = store.store_dir(db_path)
     folder.mkdir(parents=True, exist_ok=True)
@@ -661,7 +711,7 @@ def _build(
         con = duckdb.connect(str(tmp))
         try:
             con.execute("set enable_progress_bar = false")
-            _fill(con, raws, stamp, closures, report)
+            _fill(con, raws, stamp, closures, report, manifest)
             con.execute("checkpoint")
         finally:
             con.close()
@@ -759,7 +809,9 @@ def _fill(
     stamp: dt.datetime,
     closures: tuple[dt.date, ...],
     report: LoadReport,
+    manifest: Manifest | None = None,
 ) -> None:
+    manifest = manifest or Manifest()
     con.execute(
         "create table rejects (file varchar, line bigint, column_name varchar, "
         "value varchar, reason_code varchar, message varchar)"
@@ -776,6 +828,19 @@ def _fill(
     con.execute("drop table if exists stage")
     build_calendar(con, dt.date(as_of_date.year + 3, 12, 31), closures)
     con.execute("create table extract_date as select $d::date as d", {"d": as_of_date})
+    # What the source can tell: where its review history begins, and which tables and
+    # columns it has no field for (the measures that need them read "not recorded").
+    con.execute(
+        "create table source_coverage as select $d::date as review_coverage_from",
+        {"d": manifest.review_coverage_from},
+    )
+    absent = {t.name for t in TABLES if t.name not in raws}
+    gaps = [(t, "") for t in sorted(set(manifest.not_in_source) | absent)] + [
+        (t, c) for t, cols in sorted(manifest.columns_not_in_source.items()) for c in cols
+    ]
+    con.execute("create table source_gaps (table_name varchar, column_name varchar)")
+    if gaps:
+        con.executemany("insert into source_gaps values (?, ?)", gaps)
     for name in sqlfiles.EVENT_TABLES:
         con.execute(f"create table {name} as {sqlfiles.read('events', name)}")
     con.execute(f"create table measure_events as {sqlfiles.measure_events_sql()}")

@@ -34,19 +34,35 @@ MEASURE_LABELS: dict[str, str] = {
 }
 
 
+NOT_RECORDED = "Not recorded in this source"
+
+
 @dataclass(frozen=True)
 class Ratio:
-    """A numerator, a denominator, and their rate (None when the denominator is 0)."""
+    """A numerator, a denominator, and their rate (None when the denominator is 0).
+
+    ``not_recorded`` is the reason when the source cannot hold what the measure needs
+    (SSDA903 has no minutes date): the rate is then None, never 0%."""
 
     numerator: int
     denominator: int
+    not_recorded: str | None = None
 
     @property
     def rate(self) -> float | None:
+        if self.not_recorded:
+            return None
         return self.numerator / self.denominator if self.denominator else None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"numerator": self.numerator, "denominator": self.denominator, "rate": self.rate}
+        out: dict[str, Any] = {
+            "numerator": None if self.not_recorded else self.numerator,
+            "denominator": None if self.not_recorded else self.denominator,
+            "rate": self.rate,
+        }
+        if self.not_recorded:
+            out["not_recorded"] = self.not_recorded
+        return out
 
 
 @dataclass(frozen=True)
@@ -56,13 +72,103 @@ class MonthRatio:
     month: str
     numerator: int
     denominator: int
+    not_recorded: str | None = None
 
     @property
     def rate(self) -> float | None:
+        if self.not_recorded:
+            return None
         return self.numerator / self.denominator if self.denominator else None
 
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "rate": self.rate}
+        out = {**asdict(self), "rate": self.rate}
+        if not self.not_recorded:
+            out.pop("not_recorded")
+        else:
+            out["numerator"] = out["denominator"] = None
+        return out
+
+
+# What each measure and count needs from the source: a table, or a table's column. Where
+# the source has no such field (extract_manifest.json's not_in_source and
+# columns_not_in_source, or an optional file the extract does not have), the figure is
+# "not recorded in this source", never 0.
+NEEDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "cla_reviews_on_time": (("cla_reviews", ""), ("cla_periods", "")),
+    "icpc_within_15_working_days": (("cp_conferences", ""), ("s47_enquiries", "")),
+    "rcpc_on_time": (("cp_conferences", ""), ("cp_plans", "")),
+    "cla_participation": (("cla_reviews", ""), ("cla_reviews", "participation_code")),
+    "cla_attendance": (("cla_reviews", ""), ("cla_reviews", "participation_code")),
+    "minutes_within_20_working_days": (
+        ("cla_reviews", ""),
+        ("cla_reviews", "minutes_completed_date"),
+    ),
+    "reviews_with_contact_since_last": (("cla_reviews", ""), ("direct_contacts", "")),
+    "feedback_yes": (("feedback", ""),),
+    "drps_formal_raised": (("drps", ""),),
+    "drps_informal_raised": (("drps", ""),),
+    "practice_acknowledgements_raised": (("practice_acknowledgements", ""),),
+    "direct_contacts": (("direct_contacts", ""),),
+    "audits_midway": (("audits", ""),),
+    "audits_targeted": (("audits", ""),),
+    "case_closures": (("iro_allocations", ""),),
+}
+WORDS = {
+    "cla_reviews": "CLA reviews",
+    "cla_periods": "periods of care",
+    "cp_conferences": "child protection conferences",
+    "s47_enquiries": "section 47 enquiries",
+    "cp_plans": "child protection plans",
+    "direct_contacts": "IRO contacts",
+    "feedback": "feedback responses",
+    "drps": "dispute resolutions",
+    "practice_acknowledgements": "practice acknowledgements",
+    "audits": "audits",
+    "iro_allocations": "IRO allocations",
+    "participation_code": "participation codes",
+    "minutes_completed_date": "a minutes-completed date",
+}
+
+
+def not_recorded(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Each measure or count the loaded source cannot give, with the reason in words."""
+    try:
+        gaps = {
+            (str(t), str(c))
+            for t, c in con.execute(sqlfiles.read("aggregates", "source_gaps")).fetchall()
+        }
+    except duckdb.CatalogException:
+        return {}  # a database loaded before sources said what they lack
+    out = {}
+    for measure, needs in NEEDS.items():
+        lacking = [c or t for t, c in needs if (t, "") in gaps or (c and (t, c) in gaps)]
+        if lacking:
+            out[measure] = f"{NOT_RECORDED} (it has no {WORDS.get(lacking[0], lacking[0])})"
+    return out
+
+
+def left_out(
+    con: duckdb.DuckDBPyConnection,
+    date_from: dt.date,
+    date_to: dt.date,
+    filters: Filters = EVERYONE,
+    *,
+    scope: Scope,
+) -> dict[str, dict[str, int]]:
+    """Events in the range each measure cannot judge, by reason (today: CLA reviews whose
+    due date is unknown because their history is not in the data)."""
+    filters = figure_filters(con, scope, filters)
+    try:
+        rows = con.execute(
+            sqlfiles.read("aggregates", "left_out"),
+            {"date_from": date_from, "date_to": date_to, **filters.params()},
+        ).fetchall()
+    except duckdb.BinderException:
+        return {}  # a database loaded before reviews carried due_unknown
+    out: dict[str, dict[str, int]] = {}
+    for measure, reason, n in rows:
+        out.setdefault(str(measure), {})[str(reason)] = int(n)
+    return out
 
 
 def check_measure(measure: str) -> str:
@@ -92,7 +198,11 @@ def kpi_range(
         {"date_from": date_from, "date_to": date_to, **filters.params()},
     ).fetchall()
     found = {m: Ratio(int(n), int(d)) for m, n, d in rows}
-    return {k: found.get(k, Ratio(0, 0)) for k in sqlfiles.MEASURES}
+    gaps = not_recorded(con)
+    return {
+        k: Ratio(0, 0, gaps[k]) if k in gaps else found.get(k, Ratio(0, 0))
+        for k in sqlfiles.MEASURES
+    }
 
 
 def monthly_series(
@@ -117,12 +227,17 @@ def monthly_series(
         {"measure": measure, "fy_from": fy_from, "fy_to": last, **filters.params()},
     ).fetchall()
     found = {month: (int(n), int(d)) for _fy, month, n, d in rows}
+    gap = not_recorded(con).get(measure)
     out: dict[str, list[MonthRatio]] = {}
     for fy in range(fy_from, last + 1):
-        out[fy_label(fy)] = [MonthRatio(m, *found.get(m, (0, 0))) for m in fy_months(fy)]
+        out[fy_label(fy)] = [
+            MonthRatio(m, 0, 0, gap) if gap else MonthRatio(m, *found.get(m, (0, 0)))
+            for m in fy_months(fy)
+        ]
     return out
 
 
 def pooled(months: list[MonthRatio]) -> Ratio:
     """The year's pooled ratio: summed numerators over summed denominators."""
-    return Ratio(sum(m.numerator for m in months), sum(m.denominator for m in months))
+    gap = next((m.not_recorded for m in months if m.not_recorded), None)
+    return Ratio(sum(m.numerator for m in months), sum(m.denominator for m in months), gap)

@@ -50,6 +50,12 @@ class Extract:
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    # What the source cannot tell, for the manifest: columns it has no field for, where its
+    # review history begins, which returns were merged, and files it did not use.
+    columns_not_in_source: dict[str, list[str]] = field(default_factory=dict)
+    review_coverage_from: dt.date | None = None
+    merged_returns: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
 
     def add(self, table: str, row: Mapping[str, Any]) -> None:
         self.rows.setdefault(table, []).append(dict(row))
@@ -66,13 +72,31 @@ class Extract:
                     self.add(table, row)
         self.problems += other.problems
         self.sources += other.sources
+        for table, cols in other.columns_not_in_source.items():
+            self.columns_not_in_source[table] = sorted(
+                set(self.columns_not_in_source.get(table, [])) | set(cols)
+            )
+        if other.review_coverage_from is not None:
+            self.review_coverage_from = max(
+                d for d in (self.review_coverage_from, other.review_coverage_from) if d
+            )
+        self.merged_returns += other.merged_returns
+        self.ignored += other.ignored
 
     def write(self, out_dir: Path) -> dict[str, int]:
         """Every contract file the rows cover (required ones always, header-only when
         the sources hold no such records, and said so in ``extract_manifest.json``),
         written to a new folder that then replaces ``out_dir`` whole."""
         absent = [t.name for t in TABLES if t.required and t.name not in self.rows]
-        return write_tables(out_dir, self.rows, " + ".join(self.sources), absent)
+        extra: dict[str, Any] = {
+            "columns_not_in_source": self.columns_not_in_source,
+            "review_coverage_from": (
+                self.review_coverage_from.isoformat() if self.review_coverage_from else None
+            ),
+            "merged_returns": self.merged_returns,
+            "ignored_files": self.ignored,
+        }
+        return write_tables(out_dir, self.rows, " + ".join(self.sources), absent, extra)
 
 
 def write_tables(
@@ -80,6 +104,7 @@ def write_tables(
     tables: Mapping[str, Iterable[Mapping[str, Any]]],
     source: str = "",
     not_in_source: Iterable[str] = (),
+    extra: Mapping[str, Any] | None = None,
 ) -> dict[str, int]:
     """Write each table's rows (streamed) as its contract CSV in a new folder, then swap
     the folder in for ``out_dir``. Any failure, in a row generator too, leaves
@@ -106,7 +131,11 @@ def write_tables(
                     writer.writerow([_text(row.get(c)) for c in columns])
                     n += 1
             written[table.name] = n
-        manifest = {"source": source, "not_in_source": sorted(set(not_in_source))}
+        manifest = {
+            "source": source,
+            "not_in_source": sorted(set(not_in_source)),
+            **{k: v for k, v in (extra or {}).items() if v},
+        }
         (tmp / "extract_manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
         old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
         if out_dir.exists():

@@ -7,6 +7,11 @@
 --   later review six months after the previous one (month ends clamp: 31 Aug + 6 months =
 --   28/29 Feb). A new period of care starts the cycle again. Where periods overlap, the
 --   review belongs to the one that started last.
+-- Coverage: the due date is known only when the data holds the period's whole review
+--   history: the period's start is known (cla_periods.start_known is not 'N') and it
+--   began on or after the source's review coverage (source_coverage; null = the full
+--   history, as in the nightly extract). Otherwise due_date and on_time are null and
+--   due_unknown says why: such a review is outside the timeliness KPI, never late.
 -- Parameters: none; materialised at load time.
 with reviews as (
     select *
@@ -14,7 +19,12 @@ with reviews as (
     qualify row_number() over (partition by child_id, review_date order by review_id) = 1
 ),
 in_period as (
-    select r.*, p.period_id, p.start_date as period_start
+    select r.*, p.period_id, p.start_date as period_start,
+           case
+               when upper(trim(p.start_known)) = 'N' then 'period_start_unknown'
+               when p.start_date < (select review_coverage_from from source_coverage)
+                   then 'before_coverage'
+           end as due_unknown
     from reviews r
     join cla_periods p
       on p.child_id = r.child_id
@@ -34,6 +44,7 @@ numbered as (
 due as (
     select n.*,
            case
+               when n.due_unknown is not null then null
                when n.review_number = 1 then wd.d
                when n.review_number = 2 then (n.previous_review_date + interval 3 month)::date
                else (n.previous_review_date + interval 6 month)::date
@@ -52,6 +63,7 @@ select d.review_id,
        d.due_date,
        d.review_date <= d.due_date as on_time,
        greatest(date_diff('day', d.due_date, d.review_date), 0) as days_late,
+       d.due_unknown,
        d.iro_id,
        s.team,
        d.participation_code,

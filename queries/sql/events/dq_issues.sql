@@ -2,7 +2,9 @@
 -- Grain: one row per record per issue. Columns: issue_code, file, source_line, record_id,
 --   child_id, message.
 -- Issues: a CLA review outside every period of care; a second review of the same child on
---   the same date (counted once); an ICPC with no linked enquiry; an RCPC with no plan.
+--   the same date (counted once); a review whose due date the data cannot tell (its period
+--   began before the source's review history, or the period's start is unknown); an ICPC
+--   with no linked enquiry; an RCPC with no plan.
 -- Parameters: none; materialised at load time after the event tables.
 select 'review_outside_period' as issue_code, 'cla_reviews.csv' as file, r.source_line,
        r.review_id as record_id, r.child_id,
@@ -24,6 +26,18 @@ from (
     window w as (partition by child_id, review_date order by review_id)
 ) r
 where r.rn > 1
+union all
+select 'due_date_unknown', 'cla_reviews.csv', e.source_line, e.review_id, e.child_id,
+       'review on ' || e.review_date || ': '
+           || case e.due_unknown
+                  when 'before_coverage' then 'its period of care began on '
+                      || e.period_start || ', before the review history in the data'
+                  else 'the data does not show when its period of care began'
+              end
+           || ', so its due date is unknown and it is outside the timeliness KPI; load '
+           || 'earlier returns to judge it'
+from cla_review_events e
+where e.due_unknown is not null
 union all
 select 'icpc_without_enquiry', 'cp_conferences.csv', source_line, conference_id, child_id,
        'ICPC on ' || conference_date || ' has no enquiry_id: the 15-working-day clock '
