@@ -232,6 +232,19 @@ def kpi_range(
 
 
 @_scoped
+def left_out(
+    con: duckdb.DuckDBPyConnection,
+    date_from: dt.date,
+    date_to: dt.date,
+    filters: Filters,
+    *,
+    scope: Scope,
+) -> dict[str, dict[str, int]]:
+    """Events each KPI leaves out because the data cannot judge them, by reason."""
+    return kpis.left_out(con, date_from, date_to, filters, scope=scope)
+
+
+@_scoped
 def monthly_series(
     con: duckdb.DuckDBPyConnection,
     measure: str,

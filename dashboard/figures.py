@@ -100,6 +100,12 @@ def yoy_rate_chart(
         lowest = min(lowest, target)
     floor = max(0, int(lowest * 100 // 10 * 10) - 10)
     fig.update_yaxes(title_text=unit, range=[floor, 101], ticksuffix="%")
+    gap = next((m.not_recorded for s in series.values() for m in s if m.not_recorded), None)
+    if gap:  # the source cannot give this measure: say so on the chart, not draw 0%
+        fig.add_annotation(
+            text=gap, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+            font={"size": 16, "color": GREY},
+        )  # fmt: skip
     fig.update_xaxes(
         title_text="Month (financial year, April to March)",
         categoryorder="array",
@@ -114,7 +120,7 @@ def month_table(series: Mapping[str, Sequence[MonthRatio]]) -> pd.DataFrame:
     for fy, months in series.items():
         row: dict[str, str] = {"Year": fy.replace("-", "/")}
         for label, m in zip(MONTHS, months, strict=True):
-            row[label] = pct(m.rate)
+            row[label] = "Not recorded" if m.not_recorded else pct(m.rate)
         rows.append(row)
     return pd.DataFrame(rows, columns=["Year", *MONTHS])
 

@@ -10,6 +10,7 @@ import argparse
 import datetime as dt
 import getpass
 import json
+import os
 import secrets
 import sys
 from collections.abc import Sequence
@@ -99,12 +100,23 @@ def cmd_kpis(args: argparse.Namespace) -> int:
     con, _ = db.cursor(_db_path(args))
     result = kpis.kpi_range(con, date_from, date_to, _filters(args), scope=SYSTEM)
     counts = qa.count_range(con, date_from, date_to, _filters(args), scope=SYSTEM)
+    gaps = kpis.not_recorded(con)
+    gone = kpis.left_out(con, date_from, date_to, _filters(args), scope=SYSTEM)
+    out_kpis = {}
+    for k, v in result.items():
+        entry = v.as_dict()
+        if k in gone:  # events the data cannot judge: outside both, and said so
+            entry["left_out"] = gone[k]
+        out_kpis[k] = entry
     _print(
         {
             "from": date_from.isoformat(),
             "to": date_to.isoformat(),
-            "kpis": {k: v.as_dict() for k, v in result.items()},
-            "counts": {k: {"count": n} for k, n in counts.items()},
+            "kpis": out_kpis,
+            "counts": {
+                k: {"count": None, "not_recorded": gaps[k]} if k in gaps else {"count": n}
+                for k, n in counts.items()
+            },
         }
     )
     return 0
@@ -117,22 +129,28 @@ def cmd_series(args: argparse.Namespace) -> int:
         periods = qa.count_series(
             con, args.measure, fy, fy, args.grain, _filters(args), scope=SYSTEM
         )
+        gap = kpis.not_recorded(con).get(args.measure)
         _print(
             {
                 "measure": args.measure,
                 "financial_year": fy_label(fy),
                 "grain": args.grain,
-                "periods": [{"period": b, "count": n} for b, n in periods[fy_label(fy)]],
+                **({"not_recorded": gap} if gap else {}),
+                "periods": [
+                    {"period": b, "count": None if gap else n} for b, n in periods[fy_label(fy)]
+                ],
             }
         )
         return 0
     kpis.check_measure(args.measure)
     con, _ = db.cursor(_db_path(args))
     series = kpis.monthly_series(con, args.measure, fy, fy, _filters(args), scope=SYSTEM)
+    gap = kpis.not_recorded(con).get(args.measure)
     _print(
         {
             "measure": args.measure,
             "financial_year": fy_label(fy),
+            **({"not_recorded": gap} if gap else {}),
             "months": [m.as_dict() for m in series[fy_label(fy)]],
         }
     )
@@ -305,6 +323,10 @@ def cmd_extract(args: argparse.Namespace) -> int:
         ext.merge(ssda903.read(*[Path(p) for p in args.ssda903]))
     if args.cin_census:
         ext.merge(cin.read(Path(args.cin_census)))
+    if args.cin_chairs:
+        if not args.cin_census:
+            raise ConfigError("--cin-chairs goes with --cin-census (it names their chairs)")
+        cin.apply_chairs(ext, Path(args.cin_chairs))
     counts = ext.write(out)
     for problem in ext.problems:
         print(f"sqa extract: {problem}", file=sys.stderr)
@@ -391,6 +413,11 @@ def build_parser() -> argparse.ArgumentParser:
         "subfolder per year) or its XML file; give it once per return to merge several",
     )
     p.add_argument("--cin-census", help="a CIN census XML file")
+    p.add_argument(
+        "--cin-chairs",
+        help="CSV of each conference's chair (LAchildID, conference_date, chair_id, "
+        "chair_name, team): the census names none",
+    )
     p.set_defaults(func=cmd_extract)
 
     p = sub.add_parser("users", help="manage dashboard accounts and roles")
@@ -440,7 +467,14 @@ def main(argv: Sequence[str] | None = None, parser: argparse.ArgumentParser | No
     args = (parser or build_parser()).parse_args(argv)
     try:
         code: int = args.func(args)
+        sys.stdout.flush()
         return code
+    except BrokenPipeError:
+        # The reader went away (`sqa series ... | head -1`): a quiet, successful exit.
+        # Point stdout at /dev/null so Python's own flush at exit does not complain.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except LoadBusyError as exc:
         print(f"sqa: {exc}", file=sys.stderr)
         return 3

@@ -25,7 +25,7 @@ from dashboard import figures
 from dashboard.packs import images as charts
 from queries.core import tables
 from queries.measures.disclosure import INTERNAL, Disclosure
-from queries.measures.kpis import KPI_LABELS, MEASURE_LABELS, MonthRatio, Ratio
+from queries.measures.kpis import KPI_LABELS, MEASURE_LABELS, NOT_RECORDED, MonthRatio, Ratio
 from queries.measures.periods import fy_label
 from queries.measures.targets import Target, rag
 from queries.state.snapshots import SERVICE, Snapshot, pack_month, period_label
@@ -117,9 +117,13 @@ class Pack:
         )
 
     def result(self, r: Ratio) -> str:
+        if r.not_recorded:
+            return NOT_RECORDED
         return self.disclosure.rate_text(r.numerator, r.denominator)
 
     def indicator(self, row: KpiRow) -> str:
+        if row.now.not_recorded:
+            return "– Not recorded"
         rate = self.disclosure.rate(row.now.numerator, row.now.denominator)
         if rate is None and row.now.denominator:
             return "Withheld"

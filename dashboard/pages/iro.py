@@ -32,6 +32,8 @@ def windows(as_of: dt.date) -> dict[str, tuple[dt.date, dt.date]]:
 
 
 def _cell(r: Ratio) -> str:
+    if r.not_recorded:
+        return "Not recorded in this source"
     return f"{figures.pct(r.rate)} ({r.numerator} of {r.denominator})" if r.denominator else "–"
 
 

@@ -128,7 +128,9 @@ def update_kpi_table(
         f"{date_from:%d %b %Y} to {date_to:%d %b %Y} · {pagekit.who(team, staff)} · "
         f"{figures.as_of_note(data.load_info().extract_as_of)}"
     )
-    return kpi_table(now, last_year, data.targets(), date_from, date_to, team, staff), caption
+    gone = data.left_out(date_from, date_to, filters)
+    table = kpi_table(now, last_year, data.targets(), date_from, date_to, team, staff, gone)
+    return table, caption
 
 
 def kpi_table(
@@ -139,6 +141,7 @@ def kpi_table(
     date_to: dt.date,
     team: str | None,
     staff: str | None,
+    left_out: dict[str, dict[str, int]] | None = None,
 ) -> dbc.Table:
     """The section 5.1 table: one row per KPI, with indicator words and symbols."""
     head = [
@@ -158,17 +161,29 @@ def kpi_table(
     fy = fy_label(fy_of(date_to))
     for key, label in KPI_LABELS.items():
         r, t, prev = now[key], targets[key], last_year[key]
-        ind = rag(r.rate, t)
+        ind = rag(r.rate, t, r.not_recorded)
+        gone = sum((left_out or {}).get(key, {}).values())
         page, mi_text = RECORDS_PAGE[key]
         qs = components.query_string(fy=fy, team=team, staff=staff)
         rows.append(
             html.Tr(
                 [
                     html.Th(label, scope="row"),
-                    html.Td(f"{r.numerator:,}", className="text-end"),
-                    html.Td(f"{r.denominator:,}", className="text-end"),
+                    html.Td("–" if r.not_recorded else f"{r.numerator:,}", className="text-end"),
+                    html.Td("–" if r.not_recorded else f"{r.denominator:,}", className="text-end"),
                     html.Td(
-                        figures.pct(r.rate, 1),
+                        [
+                            "Not recorded in this source"
+                            if r.not_recorded
+                            else figures.pct(r.rate, 1),
+                            html.Div(
+                                f"{gone:,} reviews left out: due date unknown (their history "
+                                "is before the data; load earlier returns)",
+                                className="small fw-normal text-body-secondary",
+                            )
+                            if gone
+                            else None,
+                        ],
                         className="text-end fw-semibold",
                         id=f"ov-result-{key}",
                     ),

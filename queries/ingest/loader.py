@@ -63,6 +63,7 @@ class LoadReport:
     columns_not_in_source: dict[str, list[str]] = field(default_factory=dict)
     review_coverage_from: str | None = None
     merged_returns: list[str] = field(default_factory=list)
+    left_out_at_source: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
@@ -612,6 +613,7 @@ class Manifest:
     columns_not_in_source: dict[str, list[str]] = field(default_factory=dict)
     review_coverage_from: dt.date | None = None
     merged_returns: tuple[str, ...] = ()
+    left_out_at_source: dict[str, int] = field(default_factory=dict)
 
 
 def read_manifest(extract_dir: Path) -> Manifest:
@@ -652,11 +654,13 @@ def read_manifest(extract_dir: Path) -> Manifest:
             f"{MANIFEST}: review_coverage_from '{raw}' is not a date (YYYY-MM-DD)"
         ) from exc
     merged = data.get("merged_returns", [])
+    left_out = data.get("left_out_at_source", {})
     return Manifest(
         frozenset(str(t) for t in listed),
         {str(k): sorted(str(c) for c in v) for k, v in columns.items()},
         coverage,
         tuple(str(m) for m in merged) if isinstance(merged, list) else (),
+        {str(k): int(v) for k, v in left_out.items()} if isinstance(left_out, dict) else {},
     )
 
 
@@ -699,6 +703,7 @@ def _build(
         manifest.review_coverage_from.isoformat() if manifest.review_coverage_from else None
     )
     report.merged_returns = list(manifest.merged_returns)
+    report.left_out_at_source = dict(manifest.left_out_at_source)
 
     folder = store.store_dir(db_path)
     folder.mkdir(parents=True, exist_ok=True)

@@ -126,7 +126,7 @@ WORDS = {
     "audits": "audits",
     "iro_allocations": "IRO allocations",
     "participation_code": "participation codes",
-    "minutes_completed_date": "a minutes-completed date",
+    "minutes_completed_date": "minutes-completed date",
 }
 
 

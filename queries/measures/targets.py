@@ -73,8 +73,11 @@ def load_targets(path: Path) -> dict[str, Target]:
     return {k: found.get(k, Target(k)) for k in KPIS}
 
 
-def rag(rate: float | None, target: Target) -> Indicator:
-    """Green at or above target, amber at or above ``amber_from``, red below; words too."""
+def rag(rate: float | None, target: Target, not_recorded: str | None = None) -> Indicator:
+    """Green at or above target, amber at or above ``amber_from``, red below; words too.
+    A measure the source cannot give is "Not recorded", never red."""
+    if not_recorded:
+        return Indicator("none", "–", "Not recorded in this source")
     if rate is None:
         return Indicator("none", "–", "No events")
     if target.target is None:

@@ -157,6 +157,8 @@ def compute(con: duckdb.DuckDBPyConnection, month: str, scope: Scope = SYSTEM) -
             w.key: [w.date_from.isoformat(), w.date_to.isoformat()] for w in windows(year, mon)
         },
         "groups": {},
+        # Measures the source cannot give: the pack says so rather than print 0 of 0.
+        "not_recorded": kpis.not_recorded(con),
     }
     for name, filters in groups.items():
         group: dict[str, Any] = {"kpis": {}, "counts": {}, "series": {}}
@@ -225,7 +227,7 @@ class Snapshot:
 
     def ratio(self, group: str, window: str, measure: str) -> Ratio:
         n, d = self.figures["groups"][group]["kpis"][window][measure]
-        return Ratio(int(n), int(d))
+        return Ratio(int(n), int(d), self.figures.get("not_recorded", {}).get(measure))
 
     def count(self, group: str, window: str, measure: str) -> int:
         return int(self.figures["groups"][group]["counts"][window][measure])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -153,3 +154,26 @@ def test_series_of_a_count_by_quarter(loaded: Path) -> None:
     out = json.loads(done.stdout)
     assert out["grain"] == "quarter"
     assert out["periods"] == [{"period": q, "count": 0} for q in ("Q1", "Q2", "Q3", "Q4")]
+
+
+def test_a_closed_pipe_is_a_quiet_exit(tmp_path: Path) -> None:
+    """`sqa ... | head -1`: the reader stops after a line; sqa exits 0 and says nothing.
+
+    The command prints 200,000 lines (far more than a pipe holds), so its writes meet the
+    closed pipe whichever command it is."""
+    code = (
+        "import json, sys\n"
+        "from queries import cli\n"
+        "cli._print = lambda obj: [print(json.dumps(i)) for i in range(200_000)]\n"
+        "sys.exit(cli.main(['users', 'list']))\n"
+    )
+    r = subprocess.run(
+        ["/bin/bash", "-c", '"$0" -c "$1" | head -1; echo "status=${PIPESTATUS[0]}" >&2',
+         sys.executable, code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SQA_ACCOUNTS_DB": str(tmp_path / "a.sqlite")},
+        timeout=60,
+    )  # fmt: skip
+    assert r.stdout == "0\n"
+    assert r.stderr == "status=0\n"  # no "sqa: Broken pipe: None", no traceback

@@ -67,6 +67,29 @@ def load_mapping(name_or_path: str) -> dict[str, str]:
     return out
 
 
+def load_extras(name_or_path: str) -> tuple[str, dict[str, str]]:
+    """The mapping's optional ``[coverage] query`` (one date: where the source's review
+    history begins) and ``[left_out]`` queries (reason = a count of rows left out by
+    design, so every source row is accounted for)."""
+    path = BUNDLED.get(name_or_path, Path(name_or_path))
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    coverage = data.get("coverage", {})
+    left_out = data.get("left_out", {})
+    if not isinstance(coverage, dict) or not isinstance(left_out, dict):
+        raise ConfigError(f"{path.name}: [coverage] and [left_out] must be tables")
+    query = coverage.get("query", "")
+    if not isinstance(query, str) or not all(isinstance(q, str) for q in left_out.values()):
+        raise ConfigError(f"{path.name}: [coverage] and [left_out] hold queries as strings")
+    return query.strip(), {str(k): str(v).strip() for k, v in left_out.items()}
+
+
+def _scalar(conn: sa.Connection, what: str, query: str, shown: str) -> Any:
+    try:
+        return conn.execute(sa.text(query)).scalar()
+    except SQLAlchemyError as exc:
+        raise AdapterError(f"the {what} query failed on {shown}: {_first_line(exc)}") from exc
+
+
 def source_url(raw: str, password: str) -> URL:
     try:
         url = make_url(raw)
@@ -118,6 +141,7 @@ def _first_line(exc: Exception) -> str:
 def extract(raw_url: str, mapping: str, out_dir: Path, password: str = "") -> dict[str, Any]:
     """Run the mapping's queries against the source and write the extract to ``out_dir``."""
     queries = load_mapping(mapping)
+    coverage_query, left_out_queries = load_extras(mapping)
     url = source_url(raw_url, password)
     shown = url.render_as_string(hide_password=True)
     try:
@@ -126,14 +150,33 @@ def extract(raw_url: str, mapping: str, out_dir: Path, password: str = "") -> di
         raise ConfigError(f"cannot use {shown}: {exc}") from exc
     try:
         with engine.connect() as conn:
+            coverage = (
+                _value(_scalar(conn, "coverage", coverage_query, shown)) if coverage_query else None
+            )
+            if isinstance(coverage, str):  # SQLite gives dates as text
+                coverage = dt.date.fromisoformat(coverage[:10])
+            left_out = {
+                reason: int(_scalar(conn, f"left_out ({reason})", q, shown) or 0)
+                for reason, q in left_out_queries.items()
+            }
             tables = {
                 name: _rows(conn, name, query, shown) for name, query in queries.items() if query
             }
             tables.update({name: iter(()) for name, query in queries.items() if not query})
             empty = [name for name, query in queries.items() if not query]
-            counts = write_tables(out_dir, tables, f"SQL ({mapping})", empty)
+            extra = {
+                "review_coverage_from": coverage.isoformat() if coverage else None,
+                "left_out_at_source": left_out,
+            }
+            counts = write_tables(out_dir, tables, f"SQL ({mapping})", empty, extra)
     except SQLAlchemyError as exc:
         raise AdapterError(f"cannot read from {shown}: {_first_line(exc)}") from exc
     finally:
         engine.dispose()
-    return {"source": shown, "mapping": mapping, "rows": counts}
+    return {
+        "source": shown,
+        "mapping": mapping,
+        "rows": counts,
+        "review_coverage_from": extra["review_coverage_from"],
+        "left_out_at_source": left_out,
+    }

@@ -40,8 +40,9 @@ from cla_review_events e
 where e.due_unknown is not null
 union all
 select 'icpc_without_enquiry', 'cp_conferences.csv', source_line, conference_id, child_id,
-       'ICPC on ' || conference_date || ' has no enquiry_id: the 15-working-day clock '
-           || 'cannot start, so it is not counted'
+       'ICPC without an s47 enquiry: the ICPC on ' || conference_date || ' has no '
+           || 'enquiry_id, so the 15-working-day clock cannot start and it is outside that '
+           || 'KPI (it still counts as a conference held)'
 from cp_conferences
 where conference_type = 'ICPC' and enquiry_id is null
 union all

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import glob
+import json
 import os
 import shutil
 import socket
@@ -242,10 +243,10 @@ SSD_DDL = [
     " pers_ethnicity varchar(48), pers_dob timestamp)",
     "create table ssd_cla_episodes (clae_cla_episode_id varchar(48), clae_person_id varchar(48),"
     " clae_cla_episode_start_date timestamp, clae_cla_episode_ceased_date timestamp,"
-    " clae_cla_id varchar(48))",
+    " clae_cla_id varchar(48), clae_entered_care_date timestamp)",
     "create table ssd_cla_reviews (clar_cla_review_id varchar(48), clar_cla_id varchar(48),"
     " clar_cla_review_date timestamp, clar_cla_review_cancelled char(1),"
-    " clar_cla_review_participation varchar(100))",
+    " clar_cla_review_participation varchar(100), clar_cla_person_id varchar(48))",
     "create table ssd_involvements (invo_involvements_id varchar(48),"
     " invo_professional_id varchar(48), invo_professional_role_id varchar(200),"
     " invo_person_id varchar(48), invo_involvement_start_date timestamp,"
@@ -267,20 +268,30 @@ SSD_ROWS: dict[str, list[tuple[object, ...]]] = {
         ("P2", "S2", "Ian Ross", "IRO Team A"),
         ("P3", "S3", "Cara Pike", "CP Chairs"),
     ],  # fmt: skip
-    "ssd_person": [("C1", "F", "WBRI", D(2012, 3, 4)), ("C2", "M", "MWBC", D(2015, 6, 7))],
-    # C1's period of care CLA1: two episodes, the second still open.
+    "ssd_person": [
+        ("C1", "F", "WBRI", D(2012, 3, 4)),
+        ("C2", "M", "MWBC", D(2015, 6, 7)),
+        ("C3", "F", "WBRI", D(2010, 1, 1)),
+    ],  # fmt: skip
+    # C1's period of care CLA1: two episodes, the second still open. C3's CLA3 began on
+    # 1 Jan 2019 (entered care) though the SSD kept only its episode from 1 Feb 2019.
     "ssd_cla_episodes": [
-        ("E1", "C1", D(2020, 4, 1), D(2020, 6, 15), "CLA1"),
-        ("E2", "C1", D(2020, 6, 15), None, "CLA1"),
+        ("E1", "C1", D(2020, 4, 1), D(2020, 6, 15), "CLA1", D(2020, 4, 1)),
+        ("E2", "C1", D(2020, 6, 15), None, "CLA1", D(2020, 4, 1)),
+        ("E3", "C3", D(2019, 2, 1), D(2019, 12, 31), "CLA3", D(2019, 1, 1)),
     ],  # fmt: skip
     "ssd_cla_reviews": [
-        ("R1", "CLA1", D(2020, 4, 29), "N", "PN1 - attends and speaks"),
-        ("R2", "CLA1", D(2020, 10, 20), "N", "PN7"),
-        ("R3", "CLA1", D(2020, 10, 25), "Y", "PN1"),
-    ],  # cancelled  # fmt: skip
-    # C1's IRO is P1 to 31 Aug 2020, then P2; C2's CP chair is P3.
+        ("R1", "CLA1", D(2020, 4, 29), "N", "PN1 - attends and speaks", "C1"),
+        ("R2", "CLA1", D(2020, 10, 20), "N", "PN7", "C1"),
+        ("R3", "CLA1", D(2020, 10, 25), "Y", "PN1", "C1"),  # cancelled
+        # R4's clar_cla_id matches no episode: still C1's review (clar_cla_person_id).
+        ("R4", "CLA-X", D(2021, 3, 1), "N", "PN2", "C1"),
+        ("R5", "CLA3", D(2019, 1, 20), "N", "PN1", "C3"),  # the SSD's earliest review
+    ],  # fmt: skip
+    # C1's IRO is P1 from 10 May 2020 (a late record: none on R1's day) to 31 Aug 2020,
+    # then P2; C2's CP chair is P3.
     "ssd_involvements": [
-        ("V1", "P1", "IRO", "C1", D(2020, 4, 1), D(2020, 8, 31)),
+        ("V1", "P1", "IRO", "C1", D(2020, 5, 10), D(2020, 8, 31)),
         ("V2", "P2", "iro", "C1", D(2020, 9, 1), None),
         ("V3", "P3", "CP_CHAIR", "C2", D(2020, 5, 1), None),
     ],  # fmt: skip
@@ -306,17 +317,22 @@ def fill(engine: sa.Engine) -> None:
 
 def check_ssd_extract(out: Path, tmp_path: Path) -> None:
     reviews = {r["review_id"]: r for r in read_csv(out / "cla_reviews.csv")}
-    assert sorted(reviews) == ["R1", "R2"]  # R3 was cancelled
-    # The IRO of each review, through involvements: P1 on 29 Apr, P2 on 20 Oct.
-    assert [(reviews[r]["iro_id"], reviews[r]["participation_code"]) for r in ("R1", "R2")] == [
-        ("P1", "PN1"),
-        ("P2", "PN7"),
-    ]
+    assert sorted(reviews) == ["R1", "R2", "R4", "R5"]  # R3 was cancelled
+    # The IRO of each review, through involvements: none open on 29 Apr (P1's starts on
+    # 10 May), P2 on 20 Oct and 1 Mar. R1 is kept, by NOT_RECORDED, not lost.
+    assert [
+        (reviews[r]["child_id"], reviews[r]["iro_id"], reviews[r]["participation_code"])
+        for r in ("R1", "R2", "R4")
+    ] == [("C1", NOT_RECORDED, "PN1"), ("C1", "P2", "PN7"), ("C1", "P2", "PN2")]
     assert reviews["R1"]["review_date"] == "2020-04-29"
     periods = read_csv(out / "cla_periods.csv")
-    assert [(p["period_id"], p["start_date"][:10], p["end_date"]) for p in periods] == [
-        ("CLA1", "2020-04-01", "")
+    assert sorted((p["period_id"], p["start_date"][:10], p["end_date"][:10]) for p in periods) == [
+        ("CLA1", "2020-04-01", ""),
+        ("CLA3", "2019-01-01", "2019-12-31"),  # from clae_entered_care_date
     ]
+    manifest = json.loads((out / "extract_manifest.json").read_text())
+    assert manifest["review_coverage_from"] == "2019-01-20"  # the SSD's earliest review
+    assert manifest["left_out_at_source"] == {"cla_reviews: cancelled (not a review held)": 1}
     confs = {c["conference_id"]: c for c in read_csv(out / "cp_conferences.csv")}
     assert (confs["I1"]["conference_type"], confs["I1"]["chair_id"], confs["I1"]["enquiry_id"]) == (
         "ICPC", "P3", "S1",
@@ -324,16 +340,24 @@ def check_ssd_extract(out: Path, tmp_path: Path) -> None:
     assert (confs["K1"]["conference_type"], confs["K1"]["plan_id"]) == ("RCPC", "L1")
     staff = {s["staff_id"]: (s["role"], s["team"]) for s in read_csv(out / "staff.csv")}
     assert staff == {"P1": ("IRO", "IRO Team A"), "P2": ("IRO", "IRO Team A"),
-                     "P3": ("CP_CHAIR", "CP Chairs")}  # fmt: skip
+                     "P3": ("CP_CHAIR", "CP Chairs"),
+                     NOT_RECORDED: ("IRO_CP_CHAIR", "Not recorded")}  # fmt: skip
     db = tmp_path / "sqa.duckdb"
-    load(out, db)
+    report = load(out, db)
+    assert report.left_out_at_source == {"cla_reviews: cancelled (not a review held)": 1}
+    assert report.rejects == {}  # every row the queries gave was loaded
     con, _ = cursor(db)
     k = kpi_range(con, *FY2020, scope=SYSTEM)
     # R1: first review, due 20 working days after Wed 1 Apr 2020 = Fri 1 May: on time.
-    # R2: second, due 3 months after R1 = 29 Jul 2020; held 20 Oct: late. 1 of 2.
-    assert (k["cla_reviews_on_time"].numerator, k["cla_reviews_on_time"].denominator) == (1, 2)
+    # R2: second, due 3 months after R1 = 29 Jul 2020; held 20 Oct: late.
+    # R4: third, due 6 months after R2 = 20 Apr 2021; held 1 Mar: on time. 2 of 3.
+    assert (k["cla_reviews_on_time"].numerator, k["cla_reviews_on_time"].denominator) == (2, 3)
     p2 = kpi_range(con, *FY2020, Filters(staff="P2"), scope=SYSTEM)["cla_reviews_on_time"]
-    assert (p2.numerator, p2.denominator) == (0, 1)
+    assert (p2.numerator, p2.denominator) == (1, 2)
+    nobody = kpi_range(con, *FY2020, Filters(staff=NOT_RECORDED), scope=SYSTEM)
+    assert (nobody["cla_reviews_on_time"].numerator, nobody["cla_reviews_on_time"].denominator) == (
+        1, 1,
+    )  # fmt: skip
     # ICPC 22 May: the 13th working day after Mon 4 May 2020 (8 May a holiday): within 15.
     # RCPC due 22 Aug (3 months after the ICPC), held 20 Aug: on time.
     assert k["icpc_within_15_working_days"].numerator == 1

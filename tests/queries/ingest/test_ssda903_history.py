@@ -333,3 +333,48 @@ def test_a_shorter_history_never_counts_late_what_the_full_history_counts_on_tim
                 assert whole[review] == on_time, (review, years)
     finally:
         EPISODES, REVIEWS, CHILDREN = saved
+
+
+def test_extract_load_kpis_end_to_end_says_what_it_cannot_judge(tmp_path: Path) -> None:
+    """`sqa extract` -> `sqa load` -> `sqa kpis`, as an authority would run them, on the
+    2020-21 return: every source row is loaded or set aside with its reason, the minutes
+    KPI is "not recorded" (null, never 0%), and the two reviews left out are counted."""
+    d = tmp_path / "2021"
+    write(d, "", one_year(2021))
+
+    def sqa(*args: str) -> dict:
+        r = subprocess.run(
+            [sys.executable, "-m", "queries.cli", *args], capture_output=True, text=True,
+            timeout=120,
+        )  # fmt: skip
+        assert r.returncode == 0, r.stderr
+        return json.loads(r.stdout)
+
+    out, db = tmp_path / "extract", tmp_path / "sqa.duckdb"
+    made = sqa("extract", str(out), "--ssda903", str(d))
+    kids, eps, revs = one_year(2021)
+    # Every source row accounted for: 3 children, 3 episodes making 3 periods, 4 reviews.
+    assert (made["rows"]["children"], made["rows"]["cla_reviews"]) == (len(kids), len(revs))
+    assert made["rows"]["cla_periods"] == 3 and made["problems"] == []
+    report = sqa("load", str(out), "--db", str(db), "--as-of", "2021-04-30T20:00:00+00:00")
+    assert report["rejects"] == {}
+    assert report["warnings"] == {"due_date_unknown": 2}
+    assert report["review_coverage_from"] == "2020-04-01"
+    k = sqa("kpis", "--from", "2020-04-01", "--to", "2021-03-31", "--db", str(db))
+    on_time = k["kpis"]["cla_reviews_on_time"]
+    assert (on_time["numerator"], on_time["denominator"]) == (1, 2)
+    assert on_time["left_out"] == {"before_coverage": 1, "period_start_unknown": 1}
+    minutes = k["kpis"]["minutes_within_20_working_days"]
+    assert minutes["rate"] is None and minutes["numerator"] is None
+    assert minutes["not_recorded"] == (
+        "Not recorded in this source (it has no minutes-completed date)"
+    )
+    # Participation needs only the codes, which the return has, and every review counts
+    # (due date or not): A's 1 Aug PN1, B's 27 May PN1, C's 15 Jul PN4 take part; B's
+    # 10 Sep PN7 does not: 3 of 4.
+    part = k["kpis"]["cla_participation"]
+    assert (part["numerator"], part["denominator"]) == (3, 4)
+    assert k["counts"]["drps_formal_raised"] == {
+        "count": None,
+        "not_recorded": "Not recorded in this source (it has no dispute resolutions)",
+    }
