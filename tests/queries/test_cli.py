@@ -67,7 +67,11 @@ def test_kpis_json(loaded: Path) -> None:
     # No direct_contacts.csv or feedback.csv in this extract: no data, not 0%.
     assert out["kpis"]["reviews_with_contact_since_last"]["rate"] is None
     assert out["kpis"]["feedback_yes"]["rate"] is None
-    assert out["counts"]["drps_formal_raised"] == {"count": 0}
+    # This extract has no drps.csv (an optional file): the count is not recorded, not 0.
+    assert out["counts"]["drps_formal_raised"] == {
+        "count": None,
+        "not_recorded": "Not recorded in this source (it has no dispute resolutions)",
+    }
 
 
 def test_kpis_filtered_by_team_and_staff(loaded: Path) -> None:
@@ -153,7 +157,9 @@ def test_series_of_a_count_by_quarter(loaded: Path) -> None:
     )
     out = json.loads(done.stdout)
     assert out["grain"] == "quarter"
-    assert out["periods"] == [{"period": q, "count": 0} for q in ("Q1", "Q2", "Q3", "Q4")]
+    # No direct_contacts.csv in this extract: every quarter is not recorded, never 0.
+    assert out["not_recorded"] == "Not recorded in this source (it has no IRO contacts)"
+    assert out["periods"] == [{"period": q, "count": None} for q in ("Q1", "Q2", "Q3", "Q4")]
 
 
 def test_a_closed_pipe_is_a_quiet_exit(tmp_path: Path) -> None:

@@ -131,7 +131,7 @@ def write_tables(
                     writer.writerow([_text(row.get(c)) for c in columns])
                     n += 1
             written[table.name] = n
-        manifest = {
+        manifest = {  # after every table is written: a streamed source fills ``extra`` in
             "source": source,
             "not_in_source": sorted(set(not_in_source)),
             **{k: v for k, v in (extra or {}).items() if v},

@@ -112,7 +112,15 @@ def _value(v: Any) -> Any:
     return v
 
 
-def _rows(conn: sa.Connection, name: str, query: str, shown: str) -> Iterator[Mapping[str, Any]]:
+def _rows(
+    conn: sa.Connection,
+    name: str,
+    query: str,
+    shown: str,
+    gaps: dict[str, list[str]] | None = None,
+) -> Iterator[Mapping[str, Any]]:
+    """The query's rows; contract columns it does not return go into ``gaps`` (the
+    source has no such field: the measures that need them read "not recorded")."""
     table = TABLES_BY_NAME[name]
     try:
         result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(
@@ -127,6 +135,9 @@ def _rows(conn: sa.Connection, name: str, query: str, shown: str) -> Iterator[Ma
             f"the query for {name} returned no column {', '.join(missing)}; it returned: "
             f"{', '.join(columns)}"
         )
+    absent = [c.name for c in table.columns if c.name not in columns]
+    if gaps is not None and absent:
+        gaps[name] = absent
     for row in result:
         yield {c: _value(v) for c, v in zip(columns, row, strict=True)}
 
@@ -159,14 +170,19 @@ def extract(raw_url: str, mapping: str, out_dir: Path, password: str = "") -> di
                 reason: int(_scalar(conn, f"left_out ({reason})", q, shown) or 0)
                 for reason, q in left_out_queries.items()
             }
+            gaps: dict[str, list[str]] = {}
             tables = {
-                name: _rows(conn, name, query, shown) for name, query in queries.items() if query
+                name: _rows(conn, name, query, shown, gaps)
+                for name, query in queries.items()
+                if query
             }
             tables.update({name: iter(()) for name, query in queries.items() if not query})
             empty = [name for name, query in queries.items() if not query]
             extra = {
                 "review_coverage_from": coverage.isoformat() if coverage else None,
                 "left_out_at_source": left_out,
+                # Filled in as each query runs, before the manifest is written.
+                "columns_not_in_source": gaps,
             }
             counts = write_tables(out_dir, tables, f"SQL ({mapping})", empty, extra)
     except SQLAlchemyError as exc:

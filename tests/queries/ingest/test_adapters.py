@@ -197,6 +197,8 @@ def test_cin_census_gives_enquiries_plans_and_conferences(tmp_path: Path) -> Non
         k["icpc_within_15_working_days"].denominator,
     ) == (1, 1)
     assert (k["rcpc_on_time"].numerator, k["rcpc_on_time"].denominator) == (1, 1)
+    assert k["minutes_within_20_working_days"].rate is None
+    assert k["minutes_within_20_working_days"].not_recorded
 
 
 def test_cin_census_bad_files_are_refused_with_a_reason(tmp_path: Path) -> None:
@@ -333,6 +335,12 @@ def check_ssd_extract(out: Path, tmp_path: Path) -> None:
     manifest = json.loads((out / "extract_manifest.json").read_text())
     assert manifest["review_coverage_from"] == "2019-01-20"  # the SSD's earliest review
     assert manifest["left_out_at_source"] == {"cla_reviews: cancelled (not a review held)": 1}
+    # The mapping returns no minutes date or review format: declared, so the minutes KPI
+    # reads "not recorded" rather than 0%.
+    assert manifest["columns_not_in_source"]["cla_reviews"] == [
+        "review_format",
+        "minutes_completed_date",
+    ]
     confs = {c["conference_id"]: c for c in read_csv(out / "cp_conferences.csv")}
     assert (confs["I1"]["conference_type"], confs["I1"]["chair_id"], confs["I1"]["enquiry_id"]) == (
         "ICPC", "P3", "S1",
@@ -362,6 +370,8 @@ def check_ssd_extract(out: Path, tmp_path: Path) -> None:
     # RCPC due 22 Aug (3 months after the ICPC), held 20 Aug: on time.
     assert k["icpc_within_15_working_days"].numerator == 1
     assert (k["rcpc_on_time"].numerator, k["rcpc_on_time"].denominator) == (1, 1)
+    assert k["minutes_within_20_working_days"].rate is None
+    assert k["minutes_within_20_working_days"].not_recorded
 
 
 def sqa_extract(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
