@@ -27,10 +27,11 @@ from queries.core.errors import AccessDenied, QueryError
 from queries.core.files import private_dir
 from queries.core.settings import Settings, load_settings
 from queries.ingest import store
-from queries.measures import kpis, qa, records
+from queries.measures import kpis, qa, records, spc, variation
+from queries.measures.funnel import Funnel
 from queries.measures.kpis import Filters, MonthRatio, Ratio
 from queries.measures.records import LoadInfo
-from queries.measures.targets import Target, load_targets
+from queries.measures.targets import Target, load_breaks, load_targets
 from queries.state import accounts, snapshots
 from queries.state.snapshots import Snapshot
 
@@ -229,6 +230,45 @@ def kpi_range(
     scope: Scope,
 ) -> dict[str, Ratio]:
     return kpis.kpi_range(con, date_from, date_to, filters, scope=scope)
+
+
+@_scoped
+def spc_chart(
+    con: duckdb.DuckDBPyConnection,
+    measure: str,
+    month_from: str,
+    month_to: str,
+    filters: Filters,
+    chart: str = "xmr",
+    *,
+    scope: Scope,
+) -> spc.Chart:
+    """The measure's SPC chart over the months, with the targets file's direction and
+    target and the breaks file's recalculations."""
+    breaks = load_breaks(settings().spc_breaks_file)
+    return variation.spc_chart(
+        con, measure, month_from, month_to, filters, scope=scope,
+        target=targets().get(measure), breaks=breaks.get(measure, []) + breaks.get("*", []),
+        chart=chart,
+    )  # fmt: skip
+
+
+@_scoped
+def funnel(
+    con: duckdb.DuckDBPyConnection,
+    measure: str,
+    date_from: dt.date,
+    date_to: dt.date,
+    by: str,
+    team: str | None,
+    method: str = "arcsine",
+    *,
+    scope: Scope,
+) -> Funnel:
+    """A KPI's funnel of people (anonymised as the viewer's role requires) or teams."""
+    return variation.funnel_units(
+        con, measure, date_from, date_to, by, team, scope=scope, method=method
+    )
 
 
 @_scoped

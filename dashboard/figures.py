@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
+from queries.measures import funnel, spc
 from queries.measures.kpis import MonthRatio
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000")
@@ -461,3 +462,179 @@ def caseload_table(df: pd.DataFrame) -> pd.DataFrame:
     order = list(dict.fromkeys(wide["day"]))
     pivot = pivot[order].reset_index().rename(columns={"who": "IRO"})
     return pivot.astype(str)
+
+
+CAUSE_COLOURS = {
+    "improvement": "#0072B2",  # Making Data Count: blue for improvement
+    "concern": "#E69F00",  # orange for concern
+    "neutral_high": "#8E44AD",  # purple for neither
+    "neutral_low": "#8E44AD",
+}
+CAUSE_WORDS = {
+    "improvement": "Special cause: improvement",
+    "concern": "Special cause: concern",
+    "neutral_high": "Special cause: higher",
+    "neutral_low": "Special cause: lower",
+}
+CAUSE_SYMBOLS = {
+    "improvement": "triangle-up",
+    "concern": "triangle-down",
+    "neutral_high": "diamond",
+    "neutral_low": "diamond",
+}
+
+
+def spc_figure(
+    chart: spc.Chart, title: str, unit: str, subtitle: str, as_of: dt.datetime, rate: bool
+) -> go.Figure:
+    """A Making Data Count XmR (or p-prime) chart: the values, mean and process limits,
+    special-cause points marked by colour, shape and a word in the legend, and the
+    variation and assurance icons in words under the title."""
+    scale = 100 if rate else 1
+    pts = chart.points
+    months = [p.month for p in pts]
+
+    def ys(attr: str) -> list[float | None]:
+        return [None if getattr(p, attr) is None else getattr(p, attr) * scale for p in pts]
+
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=months, y=ys("value"), name="Monthly value", mode="lines+markers",
+            line={"color": GREY, "width": 1.5}, marker={"size": 6, "color": GREY},
+            connectgaps=False,
+            customdata=[[p.numerator, p.denominator, ", ".join(
+                spc.RULE_WORDS[r] for r in p.rules) or "common cause"] for p in pts],
+            hovertemplate="%{x}: %{y:.1f}" + ("%" if rate else "")
+            + (" (%{customdata[0]} of %{customdata[1]})" if rate else "")
+            + "<br>%{customdata[2]}<extra></extra>",
+        )
+    )  # fmt: skip
+    for attr, name, dash in (
+        ("mean", "Mean", "solid"),
+        ("upper_limit", "Upper process limit", "dash"),
+        ("lower_limit", "Lower process limit", "dash"),
+    ):
+        fig.add_trace(
+            go.Scatter(
+                x=months, y=ys(attr), name=name, mode="lines", hoverinfo="skip",
+                line={"color": "#000000" if attr == "mean" else "#555555", "width": 1.2,
+                      "dash": dash, "shape": "hv"},
+            )
+        )  # fmt: skip
+    for cause, colour in CAUSE_COLOURS.items():
+        chosen = [p for p in pts if p.special_cause == cause]
+        if not chosen:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=[p.month for p in chosen], y=[(p.value or 0) * scale for p in chosen],
+                name=CAUSE_WORDS[cause], mode="markers",
+                marker={"size": 11, "color": colour, "symbol": CAUSE_SYMBOLS[cause],
+                        "line": {"width": 1, "color": "#000000"}},
+                hovertemplate="%{x}: " + CAUSE_WORDS[cause] + "<extra></extra>",
+            )
+        )  # fmt: skip
+    if chart.target is not None:
+        fig.add_hline(
+            y=chart.target * scale, line={"color": "#D55E00", "dash": "dot", "width": 1.5},
+            annotation_text=f"Target {pct(chart.target) if rate else chart.target}",
+            annotation_position="bottom right",
+        )  # fmt: skip
+    for month, reason in chart.breaks:
+        fig.add_vline(x=month, line={"color": GREY, "dash": "dot", "width": 1})
+        fig.add_annotation(
+            x=month, y=1, yref="paper", text=f"Limits recalculated: {reason}"[:70],
+            showarrow=False, xanchor="left", yanchor="bottom", font={"size": 10, "color": GREY},
+        )  # fmt: skip
+    words = f"{spc.variation_words(chart.variation)} · {spc.assurance_words(chart.assurance)}" + (
+        " · limits provisional (fewer than 13 points)" if chart.provisional else ""
+    )
+    fig.update_yaxes(title_text=unit, ticksuffix="%" if rate else "")
+    notes = ""
+    if rate:
+        values = [v for v in ys("value") + ys("lower_limit") if v is not None]
+        floor = max(0, int(min(values, default=0) // 5 * 5) - 5)
+        fig.update_yaxes(range=[floor, 101])  # a rate never runs past 100% on the axis
+        top = max((v for v in ys("upper_limit") if v is not None), default=0)
+        if top > 100:
+            notes += f" · upper limit {top:.1f}% lies above 100%"
+        if floor > 0:
+            notes += f" · axis starts at {floor}%"
+    fig.update_xaxes(type="category", tickangle=-45)
+    fig = _layout(fig, f"{title}: is it changing?", f"{subtitle}{notes}<br>{words}", as_of)
+    fig.update_layout(margin={"t": 100, "b": 110}, legend={"y": -0.35})
+    return fig
+
+
+def funnel_figure(
+    result: funnel.Funnel,
+    title: str,
+    subtitle: str,
+    as_of: dt.datetime,
+    highlight: str | None = None,
+    unit: str = "% on time",
+) -> go.Figure:
+    """A funnel plot: each person or team's rate against their number of events, with the
+    95% and 99.8% limits around the pooled rate; outliers marked by shape and word."""
+    fig = go.Figure()
+    plotted = [u for u in result.units if u.denominator > 0]
+    if result.target is None or not plotted:
+        fig.add_annotation(
+            text="No events in this period", x=0.5, y=0.5, xref="paper", yref="paper",
+            showarrow=False, font={"size": 16, "color": GREY},
+        )  # fmt: skip
+        return _layout(fig, title, subtitle, as_of)
+    biggest = max(u.denominator for u in plotted)
+    ns = sorted({max(1, round(biggest * 1.1 * i / 60)) for i in range(1, 61)})
+    tau2 = result.tau2 if result.adjusted and result.tau2 else 0.0
+    for level, dash in (("95", "dash"), ("99.8", "solid")):
+        lims = [funnel.limits_at(result.target, tau2, n, result.method)[level] for n in ns]
+        for side, idx in (("lower", 0), ("upper", 1)):
+            fig.add_trace(
+                go.Scatter(
+                    x=ns, y=[lim[idx] * 100 for lim in lims], mode="lines",
+                    name=f"{level}% limits", legendgroup=level, showlegend=side == "upper",
+                    line={"color": "#555555", "dash": dash, "width": 1.2}, hoverinfo="skip",
+                )
+            )  # fmt: skip
+    fig.add_hline(
+        y=result.target * 100, line={"color": "#000000", "width": 1},
+        annotation_text=f"Service {pct(result.target, 1)}", annotation_position="bottom right",
+    )  # fmt: skip
+    groups = {
+        "Within the limits": [u for u in plotted if not u.outlier_95],
+        "Above the 95% limit": [u for u in plotted if u.outlier_95 == "high"],
+        "Below the 95% limit": [u for u in plotted if u.outlier_95 == "low"],
+    }
+    styles = {
+        "Within the limits": (GREY, "circle"),
+        "Above the 95% limit": ("#0072B2", "triangle-up"),
+        "Below the 95% limit": ("#E69F00", "triangle-down"),
+    }
+    for name, units in groups.items():
+        if not units:
+            continue
+        colour, symbol = styles[name]
+        fig.add_trace(
+            go.Scatter(
+                x=[u.denominator for u in units], y=[(u.rate or 0) * 100 for u in units],
+                mode="markers", name=name,
+                marker={"size": [14 if u.unit == highlight else 10 for u in units],
+                        "color": colour, "symbol": symbol,
+                        "line": {"width": [3 if u.unit == highlight else 1 for u in units],
+                                 "color": "#000000"}},
+                customdata=[[u.label, u.numerator, u.unit] for u in units],
+                hovertemplate="%{customdata[0]}: %{y:.1f}% (%{customdata[1]} of %{x})"
+                "<extra></extra>",
+            )
+        )  # fmt: skip
+    smallest = min(u.denominator for u in plotted)
+    low_limit = funnel.limits_at(result.target, tau2, smallest, result.method)["99.8"][0]
+    low = min([low_limit, *[u.rate or 0 for u in plotted]]) * 100
+    floor = max(0, int(low // 5 * 5) - 5)
+    fig.update_yaxes(title_text=unit, ticksuffix="%", range=[floor, 101])
+    fig.update_xaxes(title_text="Number of events in the period", rangemode="tozero")
+    note = " · limits widened for over-dispersion" if result.adjusted else ""
+    note += f" · axis starts at {floor}%" if floor > 0 else ""
+    return _layout(fig, title, subtitle + note, as_of)

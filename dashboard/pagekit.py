@@ -7,7 +7,9 @@ import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
+import dash
 import pandas as pd
 from dash import (
     ClientsideFunction,
@@ -25,7 +27,7 @@ from dashboard import components, data, exports, figures
 from dashboard.view import EVERYONE, View, chosen, resolve
 from queries.core.errors import AccessDenied
 from queries.measures.kpis import Filters
-from queries.measures.periods import fy_label, parse_fy
+from queries.measures.periods import fy_bounds, fy_label, parse_fy
 from queries.measures.records import LoadInfo
 
 IRO_ROLES = ("IRO", "IRO_CP_CHAIR")  # who chairs CLA reviews
@@ -317,3 +319,134 @@ def guarded(layout: Callable[..., Any]) -> Callable[..., Any]:
 def control_values(view: View) -> tuple[str, str, str, str]:
     """What the financial year, comparison, team and person selects hold for ``view``."""
     return (fy_label(view.fy), fy_label(view.cmp), view.team or EVERYONE, view.staff or EVERYONE)
+
+
+def spc_months(fy: str) -> tuple[str, str]:
+    """The SPC chart's months for a chosen financial year: the three years to its March,
+    and no month after the data's own."""
+    year = parse_fy(fy)
+    last = f"{year + 1}-03"
+    ended = data.load_info().extract_as_of.strftime("%Y-%m")
+    return f"{year - 2}-04", min(last, ended)
+
+
+def register_variation(
+    measure: str, title: str, unit: str, prefix: str, controls: Sequence[str], records: str
+) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """At import: a KPI's SPC chart (three years of months) and its funnel of IROs or chairs
+    for the chosen year, with the outliers listed, each cached per load and viewer.
+
+    ``controls`` are the financial year, team and person selects; ``records`` is the page
+    path whose records a funnel point opens. Returns the two builders for the first view.
+    """
+    fy_id, team_id, staff_id = controls
+    spc_id, funnel_id, outliers_id, go_id = (
+        f"{prefix}-spc", f"{prefix}-funnel", f"{prefix}-outliers", f"{prefix}-go",
+    )  # fmt: skip
+
+    def spc_view(fy: str, team: str, staff: str) -> tuple[Any, Any]:
+        first, last = spc_months(fy)
+        chart = data.spc_chart(measure, first, last, Filters(chosen(team), chosen(staff)))
+        fig = figures.spc_figure(
+            chart, title, unit, f"{who(team, staff)}, {first} to {last}",
+            data.load_info().extract_as_of, rate=True,
+        )  # fmt: skip
+        return fig, figures.export_config(f"{measure}_spc_{first}_to_{last}_{who(team, staff)}")
+
+    def funnel_view(fy: str, team: str) -> tuple[Any, Any, Any]:
+        start, end = fy_bounds(parse_fy(fy))
+        result = data.funnel(measure, start, end, "staff", chosen(team))
+        scope = data.current_scope()
+        fig = figures.funnel_figure(
+            result,
+            f"{title}: how do people compare?",
+            f"Each IRO or chair, {fy.replace('-', '/')}, {chosen(team) or 'all teams'}",
+            data.load_info().extract_as_of,
+            highlight=scope.staff_id,
+            unit=unit,
+        )
+        out = [u for u in result.units if u.outlier_95]
+        table = components.frame_table(
+            pd.DataFrame(
+                [
+                    [u.label, f"{u.numerator:,} of {u.denominator:,}", figures.pct(u.rate, 1),
+                     "Above" if u.outlier_95 == "high" else "Below",
+                     "Yes" if u.outlier_99_8 else "No"]
+                    for u in out
+                ],
+                columns=["Person", "Events", "Rate", "Beyond the 95% limit",
+                         "Beyond the 99.8% limit"],
+            ),
+            f"Outside the funnel's 95% limits, {fy.replace('-', '/')}",
+            f"{prefix}-outlier-table",
+        ) if out else html.P(
+            "Nobody is outside the funnel's 95% limits: the differences between people are "
+            "what chance alone would give.", className="small text-body-secondary",
+        )  # fmt: skip
+        return fig, figures.export_config(f"{measure}_funnel_{fy}"), table
+
+    spc_view.__name__ = f"update_{spc_id.replace('-', '_')}"
+    funnel_view.__name__ = f"update_{funnel_id.replace('-', '_')}"
+    cached_spc, cached_funnel = data.cached_view(spc_view), data.cached_view(funnel_view)
+    callback(
+        Output(spc_id, "figure"),
+        Output(spc_id, "config"),
+        Input(fy_id, "value"),
+        Input(team_id, "value"),
+        Input(staff_id, "value"),
+        prevent_initial_call=True,
+    )(cached_spc)
+    callback(
+        Output(funnel_id, "figure"),
+        Output(funnel_id, "config"),
+        Output(outliers_id, "children"),
+        Input(fy_id, "value"),
+        Input(team_id, "value"),
+        prevent_initial_call=True,
+    )(cached_funnel)
+
+    @callback(
+        Output(go_id, "href"),
+        Input(funnel_id, "clickData"),
+        State(fy_id, "value"),
+        prevent_initial_call=True,
+    )
+    def update_funnel_go(click: dict[str, Any] | None, fy: str) -> Any:
+        """A funnel point opens that person's records (people outside the viewer's view
+        have no id, so theirs open nothing)."""
+        points = (click or {}).get("points") or []
+        person = points[0].get("customdata", [None, None, None])[2] if points else None
+        if not person or not isinstance(person, str):
+            return dash.no_update
+        return f"{records}?{urlencode({'fy': fy, 'staff': person})}#records"
+
+    return cached_spc, cached_funnel
+
+
+def variation_block(
+    prefix: str, spc_fig: tuple[Any, Any], funnel_out: tuple[Any, Any, Any], what: str = ""
+) -> html.Div:
+    """The layout of a KPI's SPC chart, funnel and outliers, for the first view."""
+    about = f": {what}" if what else ""
+    return html.Div(
+        [
+            html.H2(f"Is it changing? Statistical process control{about}"),
+            html.P(
+                "Each month against the process's own mean and limits (Making Data Count). "
+                "Coloured points are special causes: a change too large, too long or too "
+                "steady to be chance. See the definitions for how to read the icons.",
+                className="small text-body-secondary",
+            ),
+            components.chart(f"{prefix}-spc", spc_fig[0], config=spc_fig[1]),
+            html.H2(f"How do people compare? Funnel plot{about}"),
+            html.P(
+                "Each IRO or chair's rate against how many events they had: the funnel's "
+                "limits are wider for smaller numbers, so nobody is judged on a handful. "
+                "Choose a point to open that person's records.",
+                className="small text-body-secondary",
+            ),
+            components.chart(f"{prefix}-funnel", funnel_out[0], config=funnel_out[1]),
+            html.Div(funnel_out[2], id=f"{prefix}-outliers"),
+            dcc.Location(id=f"{prefix}-go", refresh=True),
+        ]
+    )

@@ -24,7 +24,7 @@ from queries.core import db, sqlfiles
 from queries.core.errors import ConfigError, LoadBusyError, LoadHeldBack, SqaError
 from queries.core.settings import load_settings
 from queries.ingest import demo, loader, store
-from queries.measures import kpis, qa
+from queries.measures import kpis, qa, targets, variation
 from queries.measures.periods import fy_label, parse_date, parse_fy
 from queries.state import accounts, snapshots
 
@@ -152,6 +152,50 @@ def cmd_series(args: argparse.Namespace) -> int:
             "financial_year": fy_label(fy),
             **({"not_recorded": gap} if gap else {}),
             "months": [m.as_dict() for m in series[fy_label(fy)]],
+        }
+    )
+    return 0
+
+
+def cmd_spc(args: argparse.Namespace) -> int:
+    """The measure's Making Data Count SPC chart, month by month, as JSON."""
+    settings = load_settings()
+    target = targets.load_targets(settings.targets_file).get(args.measure)
+    if target is None:
+        raise ConfigError(f"unknown measure '{args.measure}'; see `sqa kpis` for the names")
+    breaks = targets.load_breaks(settings.spc_breaks_file)
+    con, _ = db.cursor(_db_path(args))
+    chart = variation.spc_chart(
+        con,
+        args.measure,
+        args.from_month,
+        args.to_month,
+        _filters(args),
+        scope=SYSTEM,
+        target=target,
+        breaks=breaks.get(args.measure, []) + breaks.get("*", []),
+        chart=args.chart,
+    )
+    _print({"measure": args.measure, **chart.as_dict()})
+    return 0
+
+
+def cmd_funnel(args: argparse.Namespace) -> int:
+    """The funnel of IROs and chairs, or teams, for a KPI over a period, as JSON."""
+    date_from = parse_date(args.date_from, "--from")
+    date_to = parse_date(args.date_to, "--to")
+    con, _ = db.cursor(_db_path(args))
+    f = variation.funnel_units(
+        con, args.measure, date_from, date_to, args.by, args.team, scope=SYSTEM,
+        method=args.limits,
+    )  # fmt: skip
+    _print(
+        {
+            "measure": args.measure,
+            "from": date_from.isoformat(),
+            "to": date_to.isoformat(),
+            "by": args.by,
+            **f.as_dict(),
         }
     )
     return 0
@@ -419,6 +463,24 @@ def build_parser() -> argparse.ArgumentParser:
         "chair_name, team): the census names none",
     )
     p.set_defaults(func=cmd_extract)
+
+    p = with_db(sub.add_parser("spc", help="a measure's SPC chart (Making Data Count), JSON"))
+    p.add_argument("--measure", required=True)
+    p.add_argument("--from-month", required=True, help="YYYY-MM")
+    p.add_argument("--to-month", required=True, help="YYYY-MM")
+    p.add_argument("--team")
+    p.add_argument("--staff")
+    p.add_argument("--chart", choices=["xmr", "pprime"], default="xmr")
+    p.set_defaults(func=cmd_spc)
+
+    p = with_db(sub.add_parser("funnel", help="a KPI's funnel of people or teams, JSON"))
+    p.add_argument("--measure", required=True)
+    p.add_argument("--from", dest="date_from", required=True, help="YYYY-MM-DD")
+    p.add_argument("--to", dest="date_to", required=True, help="YYYY-MM-DD")
+    p.add_argument("--by", choices=["staff", "team"], default="staff")
+    p.add_argument("--team")
+    p.add_argument("--limits", choices=["arcsine", "exact"], default="arcsine")
+    p.set_defaults(func=cmd_funnel, staff=None)
 
     p = sub.add_parser("users", help="manage dashboard accounts and roles")
     users = p.add_subparsers(dest="action", required=True)

@@ -81,6 +81,7 @@ def layout(**params: str | None) -> Any:
             html.Div(YOY["icpc_within_15_working_days"][1](*values), id=ICPC_TABLE),
             components.chart(RCPC_CHART, rcpc_fig, config=rcpc_cfg),
             html.Div(YOY["rcpc_on_time"][1](*values), id=RCPC_TABLE),
+            *variation(values),
             components.chart(VOLUMES, update_volumes(fy, team, staff), "conferences_held"),
             html.H2("By chair"),
             html.Div(
@@ -130,6 +131,26 @@ def layout(**params: str | None) -> Any:
             pagekit.url_stores(URL, CONTROLS),
         ]
     )
+
+
+VAR = {
+    measure: pagekit.register_variation(
+        measure, title, unit, f"var-{measure}", (FY, TEAM, STAFF), "/child-protection"
+    )
+    for measure, (title, unit) in MEASURES.items()
+    if measure in ("icpc_within_15_working_days", "rcpc_on_time")
+}
+
+
+def variation(values: tuple[str, str, str, str]) -> list[Any]:
+    """The SPC chart and funnel of each KPI on this page, for the first view."""
+    fy, _cmp, team, staff = values
+    return [
+        pagekit.variation_block(
+            f"var-{m}", VAR[m][0](fy, team, staff), VAR[m][1](fy, team), MEASURES[m][0]
+        )
+        for m in VAR
+    ]
 
 
 YOY = {

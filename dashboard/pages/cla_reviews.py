@@ -65,6 +65,7 @@ def layout(**params: str | None) -> Any:
             html.Div(update_summary(fy, team, staff), id=SUMMARY),
             components.chart(CHART, fig, config=config),
             html.Div(YOY[1](fy, cmp, team, staff), id=MONTHS),
+            pagekit.variation_block("cla-var", VAR[0](fy, team, staff), VAR[1](fy, team)),
             html.H2("By team"),
             html.Div(update_by_team(fy), id=BY_TEAM, style={"maxWidth": "40rem"}),
             html.H2("By IRO"),
@@ -93,6 +94,14 @@ YOY = pagekit.register_yoy(
     CHART,
     MONTHS,
     (FY, CMP, TEAM, STAFF),
+)
+VAR = pagekit.register_variation(
+    MEASURE,
+    "CLA reviews held on time",
+    "% of reviews held on time",
+    "cla-var",
+    (FY, TEAM, STAFF),
+    "/cla-reviews",
 )
 
 

@@ -153,6 +153,29 @@ def layout(staff_id: str = "", **_params: str | None) -> Any:
         data.targets()["cla_reviews_on_time"].target,
     )
     qs = components.query_string(fy=fy_label(fy), staff=staff_id)
+    # Their own SPC chart, and where they sit on the service's funnel (others anonymised
+    # as the viewer's role requires; their own point is drawn larger, ringed).
+    first, last = pagekit.spc_months(fy_label(fy))
+    own = data.spc_chart("cla_reviews_on_time", first, last, Filters(staff=staff_id))
+    spc_fig = figures.spc_figure(
+        own, "CLA reviews held on time", "% of reviews held on time",
+        f"{name}, {first} to {last}", info.extract_as_of, rate=True,
+    )  # fmt: skip
+    start, end = fy_bounds(fy)
+    result = data.funnel("cla_reviews_on_time", start, end, "staff", None)
+    funnel_fig = figures.funnel_figure(
+        result, f"Where {name} sits among the IROs, {fy_label(fy).replace('-', '/')}",
+        "CLA reviews held on time; the ringed point is " + name, info.extract_as_of,
+        highlight=staff_id, unit="% of reviews held on time",
+    )  # fmt: skip
+    mine = next((u for u in result.units if u.unit == staff_id), None)
+    where = (
+        "Within the funnel: the difference from the service is what chance alone gives."
+        if mine and not mine.outlier_95
+        else f"{'Above' if mine.outlier_95 == 'high' else 'Below'} the funnel's 95% limit."
+        if mine
+        else "No reviews in the year yet."
+    )
     return html.Div(
         [
             html.H1(f"{name}"),
@@ -163,6 +186,11 @@ def layout(staff_id: str = "", **_params: str | None) -> Any:
             _now(staff_id, fy),
             dbc.Row(tables),
             components.chart(CHART, fig, f"cla_reviews_on_time_{fy_label(fy)}_{name}"),
+            html.H2("Is it changing? My SPC chart"),
+            components.chart("iro-spc", spc_fig, f"cla_reviews_on_time_spc_{name}"),
+            html.H2("How do I compare? The funnel"),
+            html.P(where, id="iro-funnel-where"),
+            components.chart("iro-funnel", funnel_fig, f"cla_reviews_on_time_funnel_{name}"),
             html.P(
                 [
                     dcc.Link("My CLA reviews, late first", href=f"/cla-reviews{qs}#records"),

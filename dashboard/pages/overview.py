@@ -11,6 +11,7 @@ from dash import Input, Output, dcc, html
 
 from dashboard import components, data, figures, pagekit
 from dashboard.view import CUSTOM, chosen
+from queries.measures import spc
 from queries.measures.kpis import KPI_LABELS, Filters, Ratio
 from queries.measures.periods import fy_label, fy_of, preset_range, same_period_last_year
 from queries.measures.targets import Target, rag
@@ -129,7 +130,13 @@ def update_kpi_table(
         f"{figures.as_of_note(data.load_info().extract_as_of)}"
     )
     gone = data.left_out(date_from, date_to, filters)
-    table = kpi_table(now, last_year, data.targets(), date_from, date_to, team, staff, gone)
+    # Is it changing? Each KPI's SPC chart over the two years to the period's last month.
+    last = min(date_to, data.load_info().extract_as_of.date())
+    first = (
+        f"{last.year - 2}-{last.month + 1:02d}" if last.month < 12 else f"{last.year - 1}-01"
+    )  # 24 months ending with the period's last
+    icons = {k: data.spc_chart(k, first, f"{last:%Y-%m}", filters) for k in KPI_LABELS}
+    table = kpi_table(now, last_year, data.targets(), date_from, date_to, team, staff, gone, icons)
     return table, caption
 
 
@@ -142,6 +149,7 @@ def kpi_table(
     team: str | None,
     staff: str | None,
     left_out: dict[str, dict[str, int]] | None = None,
+    icons: dict[str, spc.Chart] | None = None,
 ) -> dbc.Table:
     """The section 5.1 table: one row per KPI, with indicator words and symbols."""
     head = [
@@ -150,6 +158,8 @@ def kpi_table(
         "Denominator",
         "Result",
         "Indicator",
+        "Variation (SPC)",
+        "Assurance (SPC)",
         "Target",
         "Same period last year",
         "Statistical neighbours",
@@ -189,6 +199,17 @@ def kpi_table(
                     ),
                     html.Td(
                         html.Span(f"{ind.symbol} {ind.word}", className=f"rag rag-{ind.status}")
+                    ),
+                    html.Td(
+                        f"{spc.VARIATION_SYMBOLS.get(chart.variation or '', '–')} "
+                        f"{spc.variation_words(chart.variation)}"
+                        if (chart := (icons or {}).get(key))
+                        else "–",
+                        className="small",
+                    ),
+                    html.Td(
+                        spc.assurance_words(chart.assurance) if chart else "–",
+                        className="small",
                     ),
                     html.Td(figures.pct(t.target)),
                     html.Td(

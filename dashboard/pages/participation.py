@@ -62,11 +62,32 @@ def layout(**params: str | None) -> Any:
             html.Div(YOY["cla_participation"][1](*values), id=PART_TABLE),
             components.chart(ATT_CHART, att_fig, config=att_cfg),
             html.Div(YOY["cla_attendance"][1](*values), id=ATT_TABLE),
+            *variation(values),
             html.H2("The mix of participation codes"),
             components.chart(MIX, update_mix(fy, team, staff), "participation_codes"),
             pagekit.url_stores(URL, CONTROLS),
         ]
     )
+
+
+VAR = {
+    measure: pagekit.register_variation(
+        measure, title, unit, f"var-{measure}", (FY, TEAM, STAFF), "/cla-reviews"
+    )
+    for measure, (title, unit) in MEASURES.items()
+    if measure in ("cla_participation", "cla_attendance")
+}
+
+
+def variation(values: tuple[str, str, str, str]) -> list[Any]:
+    """The SPC chart and funnel of each KPI on this page, for the first view."""
+    fy, _cmp, team, staff = values
+    return [
+        pagekit.variation_block(
+            f"var-{m}", VAR[m][0](fy, team, staff), VAR[m][1](fy, team), MEASURES[m][0]
+        )
+        for m in VAR
+    ]
 
 
 YOY = {

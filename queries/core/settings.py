@@ -76,6 +76,11 @@ SPECS: tuple[SettingSpec, ...] = (
         "Editable file of targets, amber thresholds and comparator figures.",
     ),
     SettingSpec(
+        "SQA_SPC_BREAKS_FILE",
+        str(PROJECT_ROOT / "data" / "spc_breaks.csv"),
+        "Known changes in practice (measure, from_month, reason) where SPC limits restart.",
+    ),
+    SettingSpec(
         "SQA_ACCOUNTS_DB",
         str(PROJECT_ROOT / "data" / "sqa-accounts.sqlite"),
         "SQLite file of accounts, roles and the append-only audit trail.",
@@ -238,6 +243,7 @@ class Settings:
     cache_dir: Path
     cache_redis_url: str
     targets_file: Path
+    spc_breaks_file: Path
     accounts_db: Path
     snapshots_db: Path
     suppress_below: int
@@ -265,6 +271,7 @@ _PARSERS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "SQA_CACHE_DIR": ("cache_dir", lambda _n, v: Path(v)),
     "SQA_CACHE_REDIS_URL": ("cache_redis_url", lambda _n, v: v),
     "SQA_TARGETS_FILE": ("targets_file", lambda _n, v: Path(v)),
+    "SQA_SPC_BREAKS_FILE": ("spc_breaks_file", lambda _n, v: Path(v)),
     "SQA_ACCOUNTS_DB": ("accounts_db", lambda _n, v: Path(v)),
     "SQA_SNAPSHOTS_DB": ("snapshots_db", lambda _n, v: Path(v)),
     "SQA_SUPPRESS_BELOW": ("suppress_below", _parse_count),

@@ -174,3 +174,12 @@ def funnel(units: Sequence[tuple[str, str, int, int]], method: str = "arcsine") 
             )  # fmt: skip
         )
     return Funnel(p, phi, tau2, adjusted, method, tuple(out + listed))
+
+
+def limits_at(
+    target: float, tau2: float, n: int, method: str = "arcsine"
+) -> dict[str, tuple[float, float]]:
+    """The funnel's limits for a unit of size ``n`` (to draw the funnel's curves)."""
+    if method == "exact":
+        return _exact_limits(target, n)
+    return _arcsine_limits(math.asin(math.sqrt(target)), 1 / (2 * math.sqrt(n)), tau2)

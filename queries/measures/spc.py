@@ -371,3 +371,39 @@ def month_list(first: dt.date, last: dt.date) -> list[str]:
         out.append(f"{y}-{m:02d}")
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     return out
+
+
+# The icons in words (Making Data Count's own phrasing), for every screen, pack and export.
+VARIATION_WORDS = {
+    "common_cause": "Common cause: no significant change",
+    "special_cause_improvement": "Special cause: improvement",
+    "special_cause_concern": "Special cause: concern",
+    "special_cause_neutral_high": "Special cause: higher (neither better nor worse)",
+    "special_cause_neutral_low": "Special cause: lower (neither better nor worse)",
+}
+ASSURANCE_WORDS = {
+    "consistent_pass": "Consistently passes the target",
+    "consistent_fail": "Consistently fails the target",
+    "inconsistent": "Hit and miss: the target lies within the limits",
+}
+VARIATION_SYMBOLS = {
+    "common_cause": "○",
+    "special_cause_improvement": "▲",
+    "special_cause_concern": "▼",
+    "special_cause_neutral_high": "△",
+    "special_cause_neutral_low": "▽",
+}
+RULE_WORDS = {
+    "outside_limits": "outside the limits",
+    "shift": "a run of 7 or more on one side of the mean",
+    "trend": "7 points rising or falling in a row",
+    "two_of_three": "2 of 3 close to a limit",
+}
+
+
+def variation_words(variation: str | None) -> str:
+    return VARIATION_WORDS.get(variation or "", "No data")
+
+
+def assurance_words(assurance: str | None) -> str:
+    return ASSURANCE_WORDS.get(assurance or "", "No assurance (no target, or neutral)")

@@ -14,7 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from queries.core.errors import ConfigError
+from queries.core.sqlfiles import COUNTS
 from queries.core.sqlfiles import MEASURES as KPIS
+
+IMPROVEMENTS = ("increase", "decrease", "neutral")
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,9 @@ class Target:
     england: float | None = None
     comparator_year: str = ""
     source: str = ""
+    # Which way is better, for SPC: increase (every KPI by default), decrease or neutral
+    # (every count by default).
+    improvement: str = "increase"
 
 
 @dataclass(frozen=True)
@@ -56,11 +62,18 @@ def load_targets(path: Path) -> dict[str, Target]:
         with path.open(newline="", encoding="utf-8-sig") as fh:
             for line, row in enumerate(csv.DictReader(fh), start=2):
                 measure = (row.get("measure") or "").strip()
-                if measure not in KPIS:
+                if measure not in KPIS and measure not in COUNTS:
                     raise ConfigError(
                         f"{path.name} line {line}: unknown measure '{measure}'; use one of "
-                        f"{', '.join(KPIS)}"
+                        f"{', '.join((*KPIS, *COUNTS))}"
                     )
+                improvement = (row.get("improvement") or "").strip().lower()
+                if improvement and improvement not in IMPROVEMENTS:
+                    raise ConfigError(
+                        f"{path.name} line {line}: improvement '{improvement}' is not one of "
+                        f"{', '.join(IMPROVEMENTS)}"
+                    )
+                default = "increase" if measure in KPIS else "neutral"
                 found[measure] = Target(
                     measure,
                     _fraction(path, line, "target", row.get("target") or ""),
@@ -69,8 +82,31 @@ def load_targets(path: Path) -> dict[str, Target]:
                     _fraction(path, line, "england", row.get("england") or ""),
                     (row.get("comparator_year") or "").strip(),
                     (row.get("source") or "").strip(),
+                    improvement or default,
                 )
-    return {k: found.get(k, Target(k)) for k in KPIS}
+    return {k: found.get(k, Target(k)) for k in KPIS} | {
+        k: found.get(k, Target(k, improvement="neutral")) for k in COUNTS
+    }
+
+
+def load_breaks(path: Path) -> dict[str, list[tuple[str, str]]]:
+    """Known changes in practice after which SPC limits are recalculated: one row per
+    change (measure, from_month YYYY-MM, reason); measure ``*`` means every measure."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    if not path.exists():
+        return out
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        for line, row in enumerate(csv.DictReader(fh), start=2):
+            measure = (row.get("measure") or "").strip() or "*"
+            month = (row.get("from_month") or "").strip()
+            if len(month) != 7 or month[4] != "-" or not month.replace("-", "").isdigit():
+                raise ConfigError(
+                    f"{path.name} line {line}: from_month '{month}' is not a month (YYYY-MM)"
+                )
+            if measure != "*" and measure not in KPIS and measure not in COUNTS:
+                raise ConfigError(f"{path.name} line {line}: unknown measure '{measure}'")
+            out.setdefault(measure, []).append((month, (row.get("reason") or "").strip()))
+    return out
 
 
 def rag(rate: float | None, target: Target, not_recorded: str | None = None) -> Indicator:
