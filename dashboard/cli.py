@@ -19,7 +19,7 @@ from queries.core.errors import ConfigError
 from queries.core.settings import load_settings
 from queries.measures.disclosure import INTERNAL, Disclosure
 from queries.measures.periods import parse_fy
-from queries.measures.targets import load_targets
+from queries.measures.targets import load_breaks, load_targets
 from queries.state import snapshots
 
 
@@ -46,6 +46,7 @@ def cmd_board_pack(args: argparse.Namespace) -> int:
         notes,
         args.team or snapshots.SERVICE,
         Disclosure(settings.suppress_below) if args.external else INTERNAL,
+        load_breaks(settings.spc_breaks_file),
     )
     try:
         data = pack.render(content, args.format)

@@ -232,6 +232,11 @@ def kpi_range(
     return kpis.kpi_range(con, date_from, date_to, filters, scope=scope)
 
 
+def spc_breaks() -> dict[str, list[tuple[str, str]]]:
+    """The known changes in practice, from the breaks file."""
+    return load_breaks(settings().spc_breaks_file)
+
+
 @_scoped
 def spc_chart(
     con: duckdb.DuckDBPyConnection,

@@ -24,6 +24,7 @@ import plotly.graph_objects as go
 from dashboard import figures
 from dashboard.packs import images as charts
 from queries.core import tables
+from queries.measures import spc
 from queries.measures.disclosure import INTERNAL, Disclosure
 from queries.measures.kpis import KPI_LABELS, MEASURE_LABELS, NOT_RECORDED, MonthRatio, Ratio
 from queries.measures.periods import fy_label
@@ -94,6 +95,7 @@ class Pack:
     series: dict[str, dict[str, list[MonthRatio]]]
     commentary: dict[str, str]
     made_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    breaks: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
     @property
     def period(self) -> str:
@@ -153,6 +155,59 @@ class Pack:
             next((r.target.target for r in self.rows if r.measure == measure), None),
         )
 
+    def spc(self, measure: str) -> spc.Chart:
+        """The KPI's SPC chart over the two years the snapshot froze, up to its month; an
+        external pack leaves months with small numbers out (gaps, never a count)."""
+        months = [
+            m
+            for _label, ms in sorted(self.series[measure].items())
+            for m in ms
+            if m.month <= self.snapshot.month
+        ]
+        shown = [
+            m.rate if self.disclosure.rate_shown(m.numerator, m.denominator) else None
+            for m in months
+        ]
+        row = next(r for r in self.rows if r.measure == measure)
+        external = self.disclosure.external
+        return spc.xmr(
+            [m.month for m in months],
+            shown,
+            row.target.improvement,
+            row.target.target,
+            recalculate=self.breaks.get(measure, []) + self.breaks.get("*", []),
+            numerators=[None if external else m.numerator for m in months],
+            denominators=[None if external else m.denominator for m in months],
+        )
+
+    def spc_chart(self, measure: str) -> go.Figure:
+        c = self.spc(measure)
+        note = " · months with small numbers withheld" if self.disclosure.external else ""
+        return figures.spc_figure(
+            c,
+            MEASURE_LABELS[measure],
+            UNITS[measure],
+            f"{self.group}, {c.points[0].month if c.points else ''} to {self.snapshot.month}"
+            + note,
+            self.snapshot.extract_as_of,
+            rate=True,
+        )
+
+    def variation_rows(self) -> list[list[str]]:
+        """The "Making Data Count" summary: each KPI's variation and assurance in words."""
+        rows = [["Measure", "Variation (latest month)", "Assurance against the target"]]
+        for r in self.rows:
+            c = self.spc(r.measure)
+            rows.append(
+                [
+                    r.label,
+                    f"{spc.VARIATION_SYMBOLS.get(c.variation or '', '–')} "
+                    f"{spc.variation_words(c.variation)}",
+                    spc.assurance_words(c.assurance),
+                ]
+            )
+        return rows
+
     def kpi_frame(self) -> pd.DataFrame:
         """The KPI table as every output prints it (small numbers applied)."""
         return pd.DataFrame(
@@ -200,6 +255,7 @@ def build(
     commentary: dict[str, str],
     group: str = SERVICE,
     disclosure: Disclosure = INTERNAL,
+    breaks: dict[str, list[tuple[str, str]]] | None = None,
 ) -> Pack:
     """The pack's content from ``snapshot``, which must be the period's last month."""
     if snapshot.month != pack_month(fy, quarter):
@@ -231,12 +287,17 @@ def build(
         for k, label in COUNT_LABELS.items()
     ]
     series = {m: snapshot.series(group, m) for m in measures}
-    return Pack(fy, quarter, group, disclosure, snapshot, rows, counts, series, commentary)
+    return Pack(
+        fy, quarter, group, disclosure, snapshot, rows, counts, series, commentary,
+        breaks=breaks or {},
+    )  # fmt: skip
 
 
 def render_charts(pack: Pack) -> dict[str, bytes]:
     """Each KPI's chart as a print-resolution PNG (one warm browser for all of them)."""
-    return {m: charts.image(pack.chart(m)) for m in pack.series}
+    out = {m: charts.image(pack.chart(m)) for m in pack.series}
+    out |= {f"{m}_spc": charts.image(pack.spc_chart(m)) for m in pack.series}
+    return out
 
 
 # --- PDF -------------------------------------------------------------------------------
@@ -340,6 +401,24 @@ def to_pdf(pack: Pack, images: dict[str, bytes]) -> bytes:
             small,
         )
     )
+    story.append(Spacer(1, 0.5 * cm))
+    story.append(Paragraph("Is it changing? The Making Data Count summary", styles["Heading2"]))
+    story.append(
+        Table(
+            pack.variation_rows(),
+            colWidths=[w * cm for w in (6, 6, 6)],
+            style=grid,
+            repeatRows=1,
+        )
+    )
+    story.append(
+        Paragraph(
+            "From each KPI's SPC chart over the two years to the snapshot's month: the "
+            "variation icon says whether the latest month is part of a real change, the "
+            "assurance icon whether the target will be met reliably (see the definitions).",
+            small,
+        )
+    )
     for title, measures in SECTIONS:
         story.append(PageBreak())
         story.append(Paragraph(title, styles["Heading1"]))
@@ -349,6 +428,12 @@ def to_pdf(pack: Pack, images: dict[str, bytes]) -> bytes:
                     [
                         Image(io.BytesIO(images[m]), width=18 * cm, height=18 * cm * 460 / 1000),
                         Table(pack.month_rows(m), style=grid, repeatRows=1),
+                        Spacer(1, 0.2 * cm),
+                        Image(
+                            io.BytesIO(images[f"{m}_spc"]),
+                            width=18 * cm,
+                            height=18 * cm * 460 / 1000,
+                        ),
                         Spacer(1, 0.2 * cm),
                         Paragraph(
                             f"<b>Commentary.</b> {_escape(pack.commentary.get(m, ''))}"
@@ -443,8 +528,20 @@ def to_pptx(pack: Pack, images: dict[str, bytes]) -> bytes:
     table(slide, rows, 2.4, [10, 3.2, 3.6, 3, 5, 2.6, 3.2])
     footer(slide)
 
+    slide = prs.slides.add_slide(blank)
+    text(slide, "Is it changing? Making Data Count summary", 1, 0.6, 32, 1.4, size=24, bold=True)
+    table(slide, pack.variation_rows(), 2.4, [11, 11, 10])
+    footer(slide)
+
     for title, measures in SECTIONS:
         for m in measures:
+            spc_slide = prs.slides.add_slide(blank)
+            text(spc_slide, f"Is it changing? {MEASURE_LABELS[m]}", 1, 0.5, 32, 1.2, size=20,
+                 bold=True)  # fmt: skip
+            spc_slide.shapes.add_picture(
+                io.BytesIO(images[f"{m}_spc"]), Cm(1), Cm(1.9), width=Cm(31)
+            )
+            footer(spc_slide)
             slide = prs.slides.add_slide(blank)
             text(slide, f"{title}: {MEASURE_LABELS[m]}", 1, 0.5, 32, 1.2, size=20, bold=True)
             slide.shapes.add_picture(io.BytesIO(images[m]), Cm(1), Cm(1.9), width=Cm(21))
@@ -483,7 +580,8 @@ def to_zip(pack: Pack, images: dict[str, bytes]) -> bytes:
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         for m, png in images.items():
             zf.writestr(f"charts/{m}.png", png)
-            zf.writestr(f"charts/{m}.svg", charts.image(pack.chart(m), "svg", scale=1))
+            fig = pack.spc_chart(m[:-4]) if m.endswith("_spc") else pack.chart(m)
+            zf.writestr(f"charts/{m}.svg", charts.image(fig, "svg", scale=1))
         frame = pack.kpi_frame()
         zf.writestr("kpis.csv", tables.frame_csv(frame))
         zf.writestr("kpis.xlsx", tables.frame_xlsx(frame, f"KPIs {pack.period}", pack.footer()))
@@ -491,6 +589,7 @@ def to_zip(pack: Pack, images: dict[str, bytes]) -> bytes:
             "README.txt",
             f"SQA board pack pieces: {pack.period}, {pack.group}\n{pack.footer()}\n"
             f"{pack.disclosure.note()}\n\ncharts/*.png  each KPI year on year, 3000 px wide\n"
+            "charts/*_spc.png  each KPI's SPC chart (Making Data Count)\n"
             "charts/*.svg  the same, as vector\nkpis.csv, kpis.xlsx  the KPI table\n",
         )
     return out.getvalue()

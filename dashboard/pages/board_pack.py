@@ -368,6 +368,7 @@ def update_download(
             {m: c["body"] for m, c in data.commentary(period).items()},
             group,
             Disclosure(data.settings().suppress_below) if external else INTERNAL,
+            data.spc_breaks(),
         )
         blob = boardpack.render(pack, fmt)
     except SqaError as exc:

@@ -106,12 +106,20 @@ def test_pdf_pack_shows_what_sqa_kpis_prints(
     assert NOTE in " ".join(text.split())  # the manager's commentary, with its KPI
     # Every page says the data-as-of date and the snapshot.
     pages = text.split("\f")[:-1]
-    assert len(pages) == 7
+    # Title, KPI table with the Making Data Count summary, the four sections (each KPI now
+    # with its year-on-year chart, month table and SPC chart), the QA activity.
+    assert len(pages) == 11
+    assert "Is it changing? The Making Data Count summary" in text
+    listed = subprocess.run(
+        ["pdfimages", "-list", str(out)], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[2:]
+    pictures = [line for line in listed if line.split()[2] == "image"]  # not their masks
+    assert len(pictures) == 16  # per KPI its year-on-year chart and its SPC chart
     assert all("data as of 01 Jul 2021 02:00 UTC" in p and "(snapshot 2021-03)" in p for p in pages)
     # Each page renders to an image (looked at by a person before committing).
     subprocess.run(["pdftoppm", "-r", "40", "-png", str(out), str(out.with_suffix(""))], check=True)
     images = sorted(out.parent.glob("pack-*.png"))
-    assert len(images) == 7 and all(p.stat().st_size > 5_000 for p in images)
+    assert len(images) == 11 and all(p.stat().st_size > 5_000 for p in images)
 
 
 def test_pptx_pack_reads_back(env: dict[str, str], frozen: dict[str, Any]) -> None:
@@ -130,8 +138,9 @@ def test_pptx_pack_reads_back(env: dict[str, str], frozen: dict[str, Any]) -> No
     )
     q4 = json.loads(sqa(env, "kpis", "--from", "2021-01-01", "--to", "2021-03-31").stdout)
     slides = Presentation(str(out)).slides
-    # Title, the KPI table, one slide per KPI (8), the QA activity.
-    assert len(slides) == 11
+    # Title, the KPI table, the Making Data Count summary, two slides per KPI (its SPC
+    # chart, then its year-on-year chart and month table: 16), the QA activity.
+    assert len(slides) == 20
     texts = [" ".join(sh.text_frame.text for sh in s.shapes if sh.has_text_frame) for s in slides]
     assert "Performance report: 2020/21 Q4" in texts[0]
     table = next(sh.table for sh in slides[1].shapes if sh.has_table)
@@ -141,8 +150,15 @@ def test_pptx_pack_reads_back(env: dict[str, str], frozen: dict[str, Any]) -> No
         n, d = k["numerator"], k["denominator"]
         assert rows[label][1:4] == [f"{n:,}", f"{d:,}", pct(n, d)], measure
     assert all("snapshot 2021-03" in t for t in texts)
-    pictures = [sh for s in list(slides)[2:10] for sh in s.shapes if sh.shape_type == 13]
-    assert len(pictures) == 8
+    assert "Making Data Count summary" in texts[2]
+    summary = next(sh.table for sh in slides[2].shapes if sh.has_table)
+    assert len(summary.rows) == 9  # a heading and 8 KPIs, each with its icons in words
+    assert all(
+        r.cells[1].text.split(" ", 1)[1].startswith(("Common cause", "Special cause"))
+        for r in list(summary.rows)[1:]
+    )
+    pictures = [sh for s in list(slides)[3:19] for sh in s.shapes if sh.shape_type == 13]
+    assert len(pictures) == 16
 
 
 def test_external_pack_suppresses_small_numbers(
