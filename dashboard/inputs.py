@@ -130,6 +130,8 @@ def value_fits(component: Any, prop: str, value: Any) -> bool:
         return isinstance(value, dict | str)
     if prop == "data":
         return isinstance(value, dict | list | str | int | float | bool)
+    if prop in ("clickData", "hoverData", "selectedData", "relayoutData", "restyleData"):
+        return isinstance(value, dict | list) and len(str(value)) <= 20_000
     if prop == "value" and isinstance(component, dict):
         # A pattern-matching control (a commentary box): one text, a few thousand at most.
         return isinstance(value, str) and len(value) <= 5000

@@ -7,7 +7,6 @@ import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
 import dash
 import pandas as pd
@@ -331,18 +330,17 @@ def spc_months(fy: str) -> tuple[str, str]:
 
 
 def register_variation(
-    measure: str, title: str, unit: str, prefix: str, controls: Sequence[str], records: str
+    measure: str, title: str, unit: str, prefix: str, controls: Sequence[str]
 ) -> tuple[Callable[..., Any], Callable[..., Any]]:
     """At import: a KPI's SPC chart (three years of months) and its funnel of IROs or chairs
     for the chosen year, with the outliers listed, each cached per load and viewer.
 
-    ``controls`` are the financial year, team and person selects; ``records`` is the page
-    path whose records a funnel point opens. Returns the two builders for the first view.
+    ``controls`` are the financial year, team and person selects; choosing a funnel point
+    chooses that person, so the page's records follow. Returns the two builders for the
+    first view.
     """
     fy_id, team_id, staff_id = controls
-    spc_id, funnel_id, outliers_id, go_id = (
-        f"{prefix}-spc", f"{prefix}-funnel", f"{prefix}-outliers", f"{prefix}-go",
-    )  # fmt: skip
+    spc_id, funnel_id, outliers_id = f"{prefix}-spc", f"{prefix}-funnel", f"{prefix}-outliers"
 
     def spc_view(fy: str, team: str, staff: str) -> tuple[Any, Any]:
         first, last = spc_months(fy)
@@ -406,19 +404,18 @@ def register_variation(
     )(cached_funnel)
 
     @callback(
-        Output(go_id, "href"),
+        Output(staff_id, "value", allow_duplicate=True),
         Input(funnel_id, "clickData"),
-        State(fy_id, "value"),
         prevent_initial_call=True,
     )
-    def update_funnel_go(click: dict[str, Any] | None, fy: str) -> Any:
-        """A funnel point opens that person's records (people outside the viewer's view
-        have no id, so theirs open nothing)."""
+    def update_funnel_person(click: dict[str, Any] | None) -> Any:
+        """A funnel point chooses that person: the page, its records table and the address
+        bar follow (people outside the viewer's view have no id, so theirs choose nobody)."""
         points = (click or {}).get("points") or []
         person = points[0].get("customdata", [None, None, None])[2] if points else None
         if not person or not isinstance(person, str):
             return dash.no_update
-        return f"{records}?{urlencode({'fy': fy, 'staff': person})}#records"
+        return person
 
     return cached_spc, cached_funnel
 
@@ -442,11 +439,10 @@ def variation_block(
             html.P(
                 "Each IRO or chair's rate against how many events they had: the funnel's "
                 "limits are wider for smaller numbers, so nobody is judged on a handful. "
-                "Choose a point to open that person's records.",
+                "Choose a point to see that person's figures and records.",
                 className="small text-body-secondary",
             ),
             components.chart(f"{prefix}-funnel", funnel_out[0], config=funnel_out[1]),
             html.Div(funnel_out[2], id=f"{prefix}-outliers"),
-            dcc.Location(id=f"{prefix}-go", refresh=True),
         ]
     )

@@ -134,9 +134,7 @@ def layout(**params: str | None) -> Any:
 
 
 VAR = {
-    measure: pagekit.register_variation(
-        measure, title, unit, f"var-{measure}", (FY, TEAM, STAFF), "/child-protection"
-    )
+    measure: pagekit.register_variation(measure, title, unit, f"var-{measure}", (FY, TEAM, STAFF))
     for measure, (title, unit) in MEASURES.items()
     if measure in ("icpc_within_15_working_days", "rcpc_on_time")
 }

@@ -101,7 +101,6 @@ VAR = pagekit.register_variation(
     "% of reviews held on time",
     "cla-var",
     (FY, TEAM, STAFF),
-    "/cla-reviews",
 )
 
 

@@ -71,9 +71,7 @@ def layout(**params: str | None) -> Any:
 
 
 VAR = {
-    measure: pagekit.register_variation(
-        measure, title, unit, f"var-{measure}", (FY, TEAM, STAFF), "/cla-reviews"
-    )
+    measure: pagekit.register_variation(measure, title, unit, f"var-{measure}", (FY, TEAM, STAFF))
     for measure, (title, unit) in MEASURES.items()
     if measure in ("cla_participation", "cla_attendance")
 }

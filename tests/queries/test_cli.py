@@ -183,3 +183,70 @@ def test_a_closed_pipe_is_a_quiet_exit(tmp_path: Path) -> None:
     )  # fmt: skip
     assert r.stdout == "0\n"
     assert r.stderr == "status=0\n"  # no "sqa: Broken pipe: None", no traceback
+
+
+def test_spc_json_worked_by_hand(loaded: Path) -> None:
+    """2020-04 to 2020-09: May 1 of 1 on time, August 0 of 1, every other month no events.
+    The gaps stay gaps; the two live points give mean 0.5, one moving range of 1 (under
+    3.267, kept), limits 0.5 -/+ 2.66 = -2.16 .. 3.16; no rule can fire on two points;
+    the target (95%, data/targets.csv) lies within the limits: hit and miss."""
+    done = sqa(
+        "spc", "--measure", "cla_reviews_on_time", "--from-month", "2020-04",
+        "--to-month", "2020-09", "--db", str(loaded),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert (out["measure"], out["chart"], out["improvement"]) == (
+        "cla_reviews_on_time", "xmr", "increase",
+    )  # fmt: skip
+    assert out["target"] == 0.95
+    values = [(p["month"], p["numerator"], p["denominator"], p["value"]) for p in out["points"]]
+    assert values == [
+        ("2020-04", 0, 0, None),
+        ("2020-05", 1, 1, 1.0),
+        ("2020-06", 0, 0, None),
+        ("2020-07", 0, 0, None),
+        ("2020-08", 0, 1, 0.0),
+        ("2020-09", 0, 0, None),
+    ]
+    live = out["points"][1]
+    assert live["mean"] == pytest.approx(0.5)
+    assert (live["lower_limit"], live["upper_limit"]) == pytest.approx((-2.16, 3.16))
+    assert all(p["rules"] == [] and p["special_cause"] is None for p in out["points"])
+    assert (out["variation"], out["assurance"]) == ("common_cause", "inconsistent")
+    assert out["provisional"] is True
+
+
+def test_funnel_json_worked_by_hand(loaded: Path) -> None:
+    """2020-21 by IRO: I1 1 of 1, I2 0 of 1; pooled 0.5, theta = pi/4, s = 1/2. z = +/- pi/2;
+    winsorised (type 7, h = 0.1) to +/- 1.2566, phi = 1.5791 > 1; tau^2 = (2 x 1.5791 - 1) /
+    (8 - 32/8) = 0.5396. The adjusted 95% spread 1.96 x sqrt(0.25 + 0.5396) = 1.742 runs past
+    both ends, so the limits are 0 .. 1 and the rates 0 and 1 lie on them: no outliers."""
+    done = sqa(
+        "funnel", "--measure", "cla_reviews_on_time", "--from", "2020-04-01",
+        "--to", "2021-03-31", "--by", "staff", "--db", str(loaded),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert (out["by"], out["target"], out["adjusted"]) == ("staff", 0.5, True)
+    assert out["phi"] == pytest.approx(1.5791, abs=1e-4)
+    assert out["tau2"] == pytest.approx(0.5396, abs=1e-4)
+    units = {u["unit"]: u for u in out["units"]}
+    assert (units["I1"]["numerator"], units["I1"]["denominator"]) == (1, 1)
+    assert (units["I2"]["numerator"], units["I2"]["denominator"]) == (0, 1)
+    assert units["I1"]["limits"]["95"] == [0.0, 1.0]
+    assert all(u["outlier_95"] is None and u["outlier_99_8"] is None for u in units.values())
+
+
+def test_spc_and_funnel_refuse_bad_input_in_a_sentence(loaded: Path) -> None:
+    bad = sqa(
+        "spc", "--measure", "cla_reviews_on_time", "--from-month", "2020-13",
+        "--to-month", "2021-03", "--db", str(loaded),
+    )  # fmt: skip
+    assert bad.returncode == 2
+    assert bad.stderr.strip() == "sqa: --from-month '2020-13' is not a month; write it as YYYY-MM"
+    pp = sqa(
+        "spc", "--measure", "drps_formal_raised", "--from-month", "2020-04",
+        "--to-month", "2021-03", "--chart", "pprime", "--db", str(loaded),
+    )  # fmt: skip
+    assert "the p-prime chart is for proportions" in pp.stderr
