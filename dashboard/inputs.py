@@ -41,6 +41,8 @@ class BadInput(QueryError):
 
 def fits(value: Any, hint: Any) -> bool:
     """Whether ``value`` (decoded JSON) is of the kind ``hint`` names."""
+    if hint is type(None):
+        return value is None
     if value is None or hint is Any or hint is object:
         return True
     origin = typing.get_origin(hint)
@@ -101,6 +103,7 @@ TEXT_CONTROLS = (
     "team", "staff", "kind", "file", "reason", "user", "text", "group", "audience",
     "quarter", "grain", "dim", "period", "section",
 )  # fmt: skip
+# Every other select whose value is one short word (an option such as a chart type).
 DATE_CONTROLS = ("since", "until", "from", "to")
 
 
@@ -130,8 +133,8 @@ def value_fits(component: Any, prop: str, value: Any) -> bool:
         return isinstance(value, dict | str)
     if prop == "data":
         return isinstance(value, dict | list | str | int | float | bool)
-    if prop in ("clickData", "hoverData", "selectedData", "relayoutData", "restyleData"):
-        return isinstance(value, dict | list) and len(str(value)) <= 20_000
+    if prop in ("clickData", "hoverData", "selectedData", "relayoutData"):
+        return isinstance(value, dict) and len(str(value)) <= 20_000
     if prop == "value" and isinstance(component, dict):
         # A pattern-matching control (a commentary box): one text, a few thousand at most.
         return isinstance(value, str) and len(value) <= 5000

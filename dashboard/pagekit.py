@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import dash
+import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import (
     ClientsideFunction,
@@ -342,9 +343,10 @@ def register_variation(
     fy_id, team_id, staff_id = controls
     spc_id, funnel_id, outliers_id = f"{prefix}-spc", f"{prefix}-funnel", f"{prefix}-outliers"
 
-    def spc_view(fy: str, team: str, staff: str) -> tuple[Any, Any]:
+    def spc_view(fy: str, team: str, staff: str, kind: str = "xmr") -> tuple[Any, Any]:
         first, last = spc_months(fy)
-        chart = data.spc_chart(measure, first, last, Filters(chosen(team), chosen(staff)))
+        kind = kind if kind in ("xmr", "pprime") else "xmr"
+        chart = data.spc_chart(measure, first, last, Filters(chosen(team), chosen(staff)), kind)
         fig = figures.spc_figure(
             chart, title, unit, f"{who(team, staff)}, {first} to {last}",
             data.load_info().extract_as_of, rate=True,
@@ -392,6 +394,7 @@ def register_variation(
         Input(fy_id, "value"),
         Input(team_id, "value"),
         Input(staff_id, "value"),
+        Input(f"{prefix}-kind", "value"),
         prevent_initial_call=True,
     )(cached_spc)
     callback(
@@ -433,6 +436,16 @@ def variation_block(
                 "Coloured points are special causes: a change too large, too long or too "
                 "steady to be chance. See the definitions for how to read the icons.",
                 className="small text-body-secondary",
+            ),
+            dbc.RadioItems(
+                id=f"{prefix}-kind",
+                options=[
+                    {"label": "XmR chart (Making Data Count)", "value": "xmr"},
+                    {"label": "p-prime chart (months of very different sizes)", "value": "pprime"},
+                ],
+                value="xmr",
+                inline=True,
+                className="small mb-1",
             ),
             components.chart(f"{prefix}-spc", spc_fig[0], config=spc_fig[1]),
             html.H2(f"How do people compare? Funnel plot{about}"),

@@ -175,6 +175,7 @@ def cmd_spc(args: argparse.Namespace) -> int:
         target=target,
         breaks=breaks.get(args.measure, []) + breaks.get("*", []),
         chart=args.chart,
+        fix_after=args.fix_after,
     )
     _print({"measure": args.measure, **chart.as_dict()})
     return 0
@@ -471,6 +472,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--team")
     p.add_argument("--staff")
     p.add_argument("--chart", choices=["xmr", "pprime"], default="xmr")
+    p.add_argument("--fix-after", type=int, help="fix the limits on the first N points (N >= 12)")
     p.set_defaults(func=cmd_spc)
 
     p = with_db(sub.add_parser("funnel", help="a KPI's funnel of people or teams, JSON"))

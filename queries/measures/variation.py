@@ -92,6 +92,7 @@ def spc_chart(
     target: Target | None = None,
     breaks: list[tuple[str, str]] | None = None,
     chart: str = "xmr",
+    fix_after: int | None = None,
 ) -> Chart:
     """The measure's SPC chart over the months, with its improvement direction and target
     from the targets file and the known changes in practice from the breaks file."""
@@ -104,11 +105,14 @@ def spc_chart(
         if measure not in sqlfiles.MEASURES:
             raise QueryError("the p-prime chart is for proportions (KPIs), not counts")
         return pprime(months, [n or 0 for n in nums], [d or 0 for d in dens], improvement, goal)
+    if fix_after is not None and fix_after < 12:
+        raise QueryError("limits can be fixed after 12 points or more")
     return xmr(
         months,
         values,
         improvement,
         goal,
+        fix_after=fix_after,
         recalculate=breaks or [],
         numerators=nums,
         denominators=dens,

@@ -25,9 +25,14 @@ def test_overview_kpi_table_for_the_year(app: dash.Dash) -> None:
 
     table, caption = overview.update_kpi_table("2020-04-01", "2021-03-31", "", "")
     cells = texts(table)
-    row = cells[cells.index("CLA reviews on time") :][:6]
+    row = cells[cells.index("CLA reviews on time") :][:8]
     # 2 of 3 on time = 66.7%; below the 95% target, so the word says so.
-    assert row == ["CLA reviews on time", "2", "3", "66.7%", "▼ Below target", "95%"]
+    assert row[:5] == ["CLA reviews on time", "2", "3", "66.7%", "▼ Below target"]
+    # Then the SPC icons, in words (the rules are tested in tests/queries/measures), and
+    # the target.
+    assert row[5].split(" ", 1)[1].startswith(("Common cause", "Special cause", "No data"))
+    assert row[6].startswith(("Consistently", "Hit and miss", "No assurance"))
+    assert row[7] == "95%"
     assert "01 Apr 2020 to 31 Mar 2021 · All teams" in caption
     # Participation: PN1, PN7, PN5 -> PN1-PN6 are R1 and R3: 2 of 3. Attendance: R1: 1 of 3.
     part = cells[cells.index("Children participating in their review") :][:4]

@@ -164,7 +164,12 @@ def test_shipped_targets_file_reads() -> None:
     targets = load_targets(PROJECT_ROOT / "data" / "targets.csv")
     assert targets["icpc_within_15_working_days"].stat_neighbours == pytest.approx(0.78)
     assert targets["rcpc_on_time"].stat_neighbours == pytest.approx(0.93)
-    assert all(t.source for t in targets.values())
+    from queries.core.sqlfiles import COUNTS, MEASURES
+
+    assert all(targets[k].source for k in MEASURES)  # every KPI's figure says where from
+    assert all(targets[k].improvement == "increase" for k in MEASURES)
+    assert targets["drps_formal_raised"].improvement == "neutral"
+    assert all(targets[k].improvement == "neutral" for k in COUNTS)  # the default
 
 
 def test_banner_warns_when_the_last_good_load_is_too_old() -> None:

@@ -80,3 +80,21 @@ def test_the_overview_shows_variation_and_assurance_in_words(page: Page, server:
     row = page.locator("#ov-row-cla_reviews_on_time")
     expect(row).to_contain_text(re.compile(r"(Common cause|Special cause)"), timeout=30_000)
     expect(page.locator("#ov-kpi-table thead")).to_contain_text("Variation (SPC)")
+
+
+def test_the_p_prime_chart_is_an_option_beside_xmr(page: Page, server: str) -> None:
+    page.goto(server + "/cla-reviews?fy=2020-21", wait_until="networkidle")
+    spc = page.locator("#cla-var-spc")
+    upper = spc.locator(".scatterlayer .trace").nth(2).locator("path.js-line")
+    expect(upper).to_have_count(1, timeout=30_000)
+    flat = upper.get_attribute("d")
+    page.get_by_label("p-prime chart (months of very different sizes)").check()
+    # The p-prime limits follow each month's number of reviews, so the upper limit's line
+    # is redrawn (it steps with the months instead of running flat).
+    page.wait_for_function(
+        "([sel, d]) => { const e = document.querySelector(sel); return e && "
+        "e.getAttribute('d') !== d; }",
+        arg=["#cla-var-spc .scatterlayer .trace:nth-child(3) path.js-line", flat],
+        timeout=30_000,
+    )
+    expect(spc.locator(".gtitle")).to_contain_text("is it changing?")
