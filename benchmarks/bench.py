@@ -193,6 +193,17 @@ def _callback_payloads(server: Server) -> list[tuple[str, dict[str, Any]]]:
         "cp-records-next": 0,
         "cla-records-page": 0,
         "cp-records-page": 0,
+        # The SPC chart type beside each KPI's SPC chart.
+        "cla-var-kind": "xmr",
+        **{
+            f"var-{m}-kind": "xmr"
+            for m in (
+                "cla_participation",
+                "cla_attendance",
+                "icpc_within_15_working_days",
+                "rcpc_on_time",
+            )
+        },  # fmt: skip
     }
     out = []
     for dep in deps:
