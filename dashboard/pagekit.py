@@ -423,6 +423,27 @@ def register_variation(
     return cached_spc, cached_funnel
 
 
+def register_variations(
+    measures: Mapping[str, tuple[str, str]], controls: Sequence[str]
+) -> Callable[[tuple[str, str, str, str]], list[Any]]:
+    """At import: :func:`register_variation` for each of a page's KPIs (measure -> (title,
+    unit)). Returns the builder of their blocks for the first view, given the page's
+    (financial year, comparison year, team, person) control values."""
+    built = {
+        m: register_variation(m, title, unit, f"var-{m}", controls)
+        for m, (title, unit) in measures.items()
+    }
+
+    def blocks(values: tuple[str, str, str, str]) -> list[Any]:
+        fy, _cmp, team, staff = values
+        return [
+            variation_block(f"var-{m}", spc(fy, team, staff), funnel_view(fy, team), measures[m][0])
+            for m, (spc, funnel_view) in built.items()
+        ]
+
+    return blocks
+
+
 def variation_block(
     prefix: str, spc_fig: tuple[Any, Any], funnel_out: tuple[Any, Any, Any], what: str = ""
 ) -> html.Div:

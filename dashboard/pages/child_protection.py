@@ -133,22 +133,7 @@ def layout(**params: str | None) -> Any:
     )
 
 
-VAR = {
-    measure: pagekit.register_variation(measure, title, unit, f"var-{measure}", (FY, TEAM, STAFF))
-    for measure, (title, unit) in MEASURES.items()
-    if measure in ("icpc_within_15_working_days", "rcpc_on_time")
-}
-
-
-def variation(values: tuple[str, str, str, str]) -> list[Any]:
-    """The SPC chart and funnel of each KPI on this page, for the first view."""
-    fy, _cmp, team, staff = values
-    return [
-        pagekit.variation_block(
-            f"var-{m}", VAR[m][0](fy, team, staff), VAR[m][1](fy, team), MEASURES[m][0]
-        )
-        for m in VAR
-    ]
+variation = pagekit.register_variations(MEASURES, (FY, TEAM, STAFF))
 
 
 YOY = {
