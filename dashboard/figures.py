@@ -309,17 +309,20 @@ def volume_chart(
     subtitle: str,
     as_of: dt.datetime,
 ) -> go.Figure:
-    """Events held per month for several measures of one year (bars side by side)."""
+    """Events held per month for several measures of one year (bars side by side). Months
+    after the data's own month have not happened: no bar and no label, never "0"."""
     fig = go.Figure()
+    ended = f"{as_of:%Y-%m}"
     for i, (name, by_year) in enumerate(series.items()):
         months = by_year[fy]
+        held = [None if m.month > ended else m.denominator for m in months]
         fig.add_trace(
             go.Bar(
                 x=list(MONTHS),
-                y=[m.denominator for m in months],
+                y=held,
                 name=name,
                 marker={"color": OKABE_ITO[i], "pattern": {"shape": ["", "/", "."][i % 3]}},
-                text=[m.denominator for m in months],
+                text=["" if n is None else n for n in held],
                 textposition="outside",
                 hovertemplate="%{x}: %{y} held<extra>" + name + "</extra>",
             )

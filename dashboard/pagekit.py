@@ -106,6 +106,17 @@ def who(team: str | None, staff: str | None) -> str:
     return group or "All teams"
 
 
+def rows_of(team: str | None, staff: str | None) -> str:
+    """Whose child-level rows a list shows, in words: as :func:`who`, but an IRO who
+    chose nobody sees only their own (their name), and a team manager their team's."""
+    scope = data.current_scope()
+    if not chosen(staff) and scope.role == "iro" and scope.staff_id:
+        return who(None, scope.staff_id)
+    if not chosen(staff) and not chosen(team) and scope.role == "team_manager" and scope.team:
+        return scope.team
+    return who(team, staff)
+
+
 def yoy_chart(
     measure: str, title: str, unit: str, fy: str, cmp: str, team: str | None, staff: str | None
 ) -> tuple[Any, Any]:

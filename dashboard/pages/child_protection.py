@@ -214,10 +214,10 @@ RECORDS_VIEW = pagekit.register_records(
     RECORD_COLUMNS,
     lambda fy, team, staff, kind, late: (
         f"{_KIND_WORDS.get(kind, 'ICPCs and review conferences')} held in {fy.replace('-', '/')}, "
-        f"{pagekit.who(team, staff)}" + (", late only" if late else "") + ": late first"
+        f"{pagekit.rows_of(team, staff)}" + (", late only" if late else "") + ": late first"
     ),
     lambda fy, team, staff, kind, late: (
         f"cp_conferences_{fy}_{chosen(kind) or 'all'}_"
-        f"{pagekit.who(team, staff)}" + ("_late" if late else "")
+        f"{pagekit.rows_of(team, staff)}" + ("_late" if late else "")
     ),
 )

@@ -166,11 +166,11 @@ RECORDS_VIEW = pagekit.register_records(
     _records,
     RECORD_COLUMNS,
     lambda fy, team, staff, late: (
-        f"CLA reviews held in {fy.replace('-', '/')}, {pagekit.who(team, staff)}"
+        f"CLA reviews held in {fy.replace('-', '/')}, {pagekit.rows_of(team, staff)}"
         + (", late only" if late else "")
         + ": late first"
     ),
     lambda fy, team, staff, late: (
-        f"cla_reviews_{fy}_{pagekit.who(team, staff)}" + ("_late" if late else "")
+        f"cla_reviews_{fy}_{pagekit.rows_of(team, staff)}" + ("_late" if late else "")
     ),
 )

@@ -50,7 +50,7 @@ def update_summary(days: str, team: str, staff: str) -> Any:
         [
             html.Strong(f"{overdue:,} overdue"),
             f" and {len(df) - overdue:,} due in the next "
-            f"{days} days, for {pagekit.who(team, staff)}, under the statutory review rules "
+            f"{days} days, for {pagekit.rows_of(team, staff)}, under the statutory review rules "
             "(as of the extract date).",
         ],
         id="wl-summary-text",
@@ -110,7 +110,8 @@ RECORDS_VIEW = pagekit.register_records(
     _rows,
     RECORD_COLUMNS,
     lambda days, team, staff: (
-        f"Reviews overdue or due in the next {days} days, {pagekit.who(team, staff)}: soonest first"
+        f"Reviews overdue or due in the next {days} days, {pagekit.rows_of(team, staff)}: "
+        "soonest first"
     ),
-    lambda days, team, staff: f"review_worklist_{days}_days_{pagekit.who(team, staff)}",
+    lambda days, team, staff: f"review_worklist_{days}_days_{pagekit.rows_of(team, staff)}",
 )

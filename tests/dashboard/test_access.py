@@ -767,3 +767,16 @@ def test_team_managers_cannot_replace_the_service_commentary(
     saved = _trail(accounts_db, "manager").iloc[0]
     assert saved["action"] == "commentary"
     assert "measure=cla_reviews_on_time" in saved["detail"] and "period=2020-21" in saved["detail"]
+
+
+def test_an_iros_lists_name_whose_rows_they_are(clients: dict[str, FlaskClient]) -> None:
+    """An IRO who chose nobody sees only their own children: the worklist says so by name,
+    not "All teams" (which would read as everyone's)."""
+    summary = next(cb for cb in server_callbacks() if cb["output"] == "wl-summary.children")
+    status, text = call(clients["iro1"], summary, {"team": "__all__", "staff": "__all__"})
+    assert status == 200
+    assert "for Iro One" in text and "All teams" not in text
+    status, text = call(clients["north"], summary, {"team": "__all__", "staff": "__all__"})
+    assert "for North" in text and "All teams" not in text
+    status, text = call(clients["manager"], summary, {"team": "__all__", "staff": "__all__"})
+    assert "for All teams" in text

@@ -245,3 +245,16 @@ def test_bad_settings_say_what_to_write() -> None:
         load_settings(environ={"SQA_CACHE_TYPE": "RedisCache"})
     with pytest.raises(ConfigError, match="SQA_STALE_HOURS: must be more than 0"):
         load_settings(environ={"SQA_STALE_HOURS": "0"})
+
+
+def test_months_that_have_not_happened_draw_no_bars() -> None:
+    months = [MonthRatio(m, 1, 3) for m in ("2026-04", "2026-05", "2026-06")] + [
+        MonthRatio(f"{2026 + (m < 4)}-{m:02d}", 0, 0) for m in (7, 8, 9, 10, 11, 12, 1, 2, 3)
+    ]
+    fig = figures.volume_chart(
+        {"ICPCs": {"2026-27": months}}, "2026-27", "All teams", dt.datetime(2026, 6, 30)
+    )
+    bars = fig.data[0]
+    assert list(bars.y[:3]) == [3, 3, 3]
+    assert all(y is None for y in bars.y[3:])  # July 2026 onwards: not a 0, nothing
+    assert list(bars.text[3:]) == [""] * 9
