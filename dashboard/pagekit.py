@@ -63,6 +63,19 @@ def page_context(
     return PageContext(view, years, teams, staff, names, info)
 
 
+def register_compare_follow(fy_id: str, cmp_id: str) -> None:
+    """At import: choosing a financial year sets "Compare with" to the year before it (the
+    comparison a reader expects); the reader may then choose another."""
+
+    @callback(
+        Output(cmp_id, "value", allow_duplicate=True),
+        Input(fy_id, "value"),
+        prevent_initial_call=True,
+    )
+    def update_compare(fy: str) -> str:
+        return fy_label(parse_fy(fy) - 1)
+
+
 def register_url_sync(store_id: str, controls: Mapping[str, str]) -> None:
     """At import: keep ``controls`` in the address bar.
 

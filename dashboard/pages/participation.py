@@ -39,6 +39,7 @@ MEASURES = {
 }
 
 pagekit.register_url_sync(URL, CONTROLS)
+pagekit.register_compare_follow(FY, CMP)
 
 
 @pagekit.guarded

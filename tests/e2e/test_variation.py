@@ -98,3 +98,12 @@ def test_the_p_prime_chart_is_an_option_beside_xmr(page: Page, server: str) -> N
         timeout=30_000,
     )
     expect(spc.locator(".gtitle")).to_contain_text("is it changing?")
+
+
+def test_compare_with_follows_the_chosen_year(page: Page, server: str) -> None:
+    page.goto(server + "/cla-reviews?fy=2020-21&cmp=2016-17", wait_until="networkidle")
+    assert page.locator("#cla-cmp").input_value() == "2016-17"  # as bookmarked
+    page.select_option("#cla-fy", "2019-20")
+    # Choosing a year compares it with the year before, in the control and the address.
+    expect(page.locator("#cla-cmp")).to_have_value("2018-19", timeout=30_000)
+    expect(page).to_have_url(re.compile(r".*fy=2019-20.*cmp=2018-19.*"), timeout=30_000)
