@@ -408,8 +408,36 @@ def _bucket_label(bucket: str, grain: str) -> str:
     return bucket
 
 
+# One table of words for the codes the extract uses, so no screen shows FORMAL or STAGE_3.
+CODE_WORDS = {
+    "FORMAL": "Formal",
+    "INFORMAL": "Informal",
+    "IN_PERSON": "In person",
+    "VIRTUAL": "Virtual",
+    "HYBRID": "Hybrid",
+    "IN_AREA": "In area",
+    "OUT_OF_AREA": "Out of area",
+    "ICPC": "Initial conference",
+    "RCPC": "Review conference",
+    "TRANSFER_IN": "Transfer-in conference",
+    "MIDWAY": "Midway review",
+    "TARGETED": "Targeted audit",
+    "NOT_RECORDED": "Not recorded",
+}
+_STAGE = re.compile(r"^STAGE_(\d+)$")
+
+
+def words(value: str) -> str:
+    """A code in words ("STAGE_3" -> "Stage 3", "FORMAL" -> "Formal"); other text as is."""
+    if value in CODE_WORDS:
+        return CODE_WORDS[value]
+    stage = _STAGE.match(value)
+    return f"Stage {stage.group(1)}" if stage else value
+
+
 def display_table(df: pd.DataFrame, columns: Mapping[str, str]) -> pd.DataFrame:
-    """Pick and rename columns for display; numbers with thousands separators, NaN as –."""
+    """Pick and rename columns for display; numbers with thousands separators, NaN as –,
+    codes in words."""
     out = pd.DataFrame()
     for key, label in columns.items():
         values = df[key] if key in df else pd.Series([""] * len(df))
@@ -422,7 +450,7 @@ def display_table(df: pd.DataFrame, columns: Mapping[str, str]) -> pd.DataFrame:
             if isinstance(v, float)
             else v.strftime("%Y-%m-%d")
             if hasattr(v, "strftime")
-            else str(v)
+            else words(str(v))
             for v in values.astype(object)
         ]
     return out

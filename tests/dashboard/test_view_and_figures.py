@@ -258,3 +258,14 @@ def test_months_that_have_not_happened_draw_no_bars() -> None:
     assert list(bars.y[:3]) == [3, 3, 3]
     assert all(y is None for y in bars.y[3:])  # July 2026 onwards: not a 0, nothing
     assert list(bars.text[3:]) == [""] * 9
+
+
+def test_codes_are_shown_in_words() -> None:
+    df = pd.DataFrame({"level": ["FORMAL", "INFORMAL"], "stage": ["STAGE_3", "STAGE_1"],
+                       "team": ["IRO Team North", "C0000001"]})  # fmt: skip
+    out = figures.display_table(df, {"level": "Level", "stage": "Stage", "team": "Team"})
+    assert out.to_dict("list") == {
+        "Level": ["Formal", "Informal"],
+        "Stage": ["Stage 3", "Stage 1"],
+        "Team": ["IRO Team North", "C0000001"],  # names and ids are left as they are
+    }
