@@ -598,6 +598,20 @@ def spc_figure(
     return fig
 
 
+def funnel_outliers(result: funnel.Funnel) -> pd.DataFrame:
+    """The people (or teams) outside the funnel's 95% limits, as a table to show."""
+    return pd.DataFrame(
+        [
+            [u.label, f"{u.numerator:,} of {u.denominator:,}", pct(u.rate, 1),
+             "Above" if u.outlier_95 == "high" else "Below",
+             "Yes" if u.outlier_99_8 else "No"]
+            for u in result.units
+            if u.outlier_95
+        ],
+        columns=["Person", "Events", "Rate", "Beyond the 95% limit", "Beyond the 99.8% limit"],
+    )  # fmt: skip
+
+
 def funnel_figure(
     result: funnel.Funnel,
     title: str,

@@ -389,21 +389,12 @@ def register_variation(
             highlight=scope.staff_id,
             unit=unit,
         )
-        out = [u for u in result.units if u.outlier_95]
+        outliers = figures.funnel_outliers(result)
         table = components.frame_table(
-            pd.DataFrame(
-                [
-                    [u.label, f"{u.numerator:,} of {u.denominator:,}", figures.pct(u.rate, 1),
-                     "Above" if u.outlier_95 == "high" else "Below",
-                     "Yes" if u.outlier_99_8 else "No"]
-                    for u in out
-                ],
-                columns=["Person", "Events", "Rate", "Beyond the 95% limit",
-                         "Beyond the 99.8% limit"],
-            ),
+            outliers,
             f"Outside the funnel's 95% limits, {fy.replace('-', '/')}",
             f"{prefix}-outlier-table",
-        ) if out else html.P(
+        ) if len(outliers) else html.P(
             "Nobody is outside the funnel's 95% limits: the differences between people are "
             "what chance alone would give.", className="small text-body-secondary",
         )  # fmt: skip

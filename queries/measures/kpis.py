@@ -7,7 +7,7 @@ the app; an in-memory database in the tests) and bound filter values.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
@@ -37,6 +37,24 @@ MEASURE_LABELS: dict[str, str] = {
 NOT_RECORDED = "Not recorded in this source"
 
 
+def _rate(numerator: int, denominator: int, not_recorded: str | None) -> float | None:
+    if not_recorded:
+        return None
+    return numerator / denominator if denominator else None
+
+
+def _ratio_dict(numerator: int, denominator: int, not_recorded: str | None) -> dict[str, Any]:
+    """The JSON of a ratio: null numbers (and the reason) when the source cannot give it."""
+    out: dict[str, Any] = {
+        "numerator": None if not_recorded else numerator,
+        "denominator": None if not_recorded else denominator,
+        "rate": _rate(numerator, denominator, not_recorded),
+    }
+    if not_recorded:
+        out["not_recorded"] = not_recorded
+    return out
+
+
 @dataclass(frozen=True)
 class Ratio:
     """A numerator, a denominator, and their rate (None when the denominator is 0).
@@ -50,19 +68,10 @@ class Ratio:
 
     @property
     def rate(self) -> float | None:
-        if self.not_recorded:
-            return None
-        return self.numerator / self.denominator if self.denominator else None
+        return _rate(self.numerator, self.denominator, self.not_recorded)
 
     def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "numerator": None if self.not_recorded else self.numerator,
-            "denominator": None if self.not_recorded else self.denominator,
-            "rate": self.rate,
-        }
-        if self.not_recorded:
-            out["not_recorded"] = self.not_recorded
-        return out
+        return _ratio_dict(self.numerator, self.denominator, self.not_recorded)
 
 
 @dataclass(frozen=True)
@@ -76,17 +85,13 @@ class MonthRatio:
 
     @property
     def rate(self) -> float | None:
-        if self.not_recorded:
-            return None
-        return self.numerator / self.denominator if self.denominator else None
+        return _rate(self.numerator, self.denominator, self.not_recorded)
 
     def as_dict(self) -> dict[str, Any]:
-        out = {**asdict(self), "rate": self.rate}
-        if not self.not_recorded:
-            out.pop("not_recorded")
-        else:
-            out["numerator"] = out["denominator"] = None
-        return out
+        return {
+            "month": self.month,
+            **_ratio_dict(self.numerator, self.denominator, self.not_recorded),
+        }
 
 
 # What each measure and count needs from the source: a table, or a table's column. Where

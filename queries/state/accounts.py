@@ -343,16 +343,23 @@ WRONG = (
 SPRAY_FACTOR = 4
 
 
-def _failures(
-    con: sqlite3.Connection, since: dt.datetime, address: str, username: str
-) -> tuple[int, int]:
-    """(failures for this name from this address, failures from this address) since."""
+def _throttled(
+    con: sqlite3.Connection,
+    username: str,
+    address: str,
+    attempts: int,
+    minutes: int,
+    now: dt.datetime,
+) -> bool:
+    """Whether ``address`` has failed ``attempts`` times for this name, or ``attempts`` x
+    SPRAY_FACTOR times for any names, in the last ``minutes``."""
+    since = now - dt.timedelta(minutes=minutes)
     row = con.execute(
         "select count(*) filter (where username = ?), count(*) from sign_in_failures "
         "where at >= ? and address = ?",
-        (username, since.isoformat(), address),
+        ((username or "")[:64], since.isoformat(), address),
     ).fetchone()
-    return int(row[0]), int(row[1])
+    return int(row[0]) >= attempts or int(row[1]) >= attempts * SPRAY_FACTOR
 
 
 def authenticate(
@@ -379,8 +386,7 @@ def authenticate(
     name = username if NAME.match(username or "") else ""
     shown = (username or "")[:64]
     with connect(path) as con:
-        same, anywhere = _failures(con, now - dt.timedelta(minutes=minutes), address, shown)
-        throttled = same >= attempts or anywhere >= attempts * SPRAY_FACTOR
+        throttled = _throttled(con, shown, address, attempts, minutes, now)
         row = (
             con.execute(
                 "select password_hash, locked_until from users where username = ?", (name,)
@@ -436,10 +442,7 @@ def throttled(
 ) -> bool:
     """Whether the next sign-in for ``username`` from ``address`` is refused unchecked."""
     with connect(path) as con:
-        same, anywhere = _failures(
-            con, now - dt.timedelta(minutes=minutes), address, (username or "")[:64]
-        )
-    return same >= attempts or anywhere >= attempts * SPRAY_FACTOR
+        return _throttled(con, username, address, attempts, minutes, now)
 
 
 # --- tables held for download -------------------------------------------------------------
