@@ -365,7 +365,18 @@ def records_rows(df: pd.DataFrame) -> list[dict[str, Any]]:
     return rows
 
 
-def summary_cards(values: Mapping[str, str], labels: Mapping[str, str]) -> dbc.Row:
+def summary_cards(values: Mapping[str, str], labels: Mapping[str, str]) -> html.Div:
+    """Headline tiles, with the values' ``note`` (what was left out) said under them."""
+    note = values.get("note")
+    return html.Div(
+        [
+            _cards(values, labels),
+            html.P(note, className="small text-body-secondary summary-note") if note else None,
+        ]
+    )
+
+
+def _cards(values: Mapping[str, str], labels: Mapping[str, str]) -> dbc.Row:
     return dbc.Row(
         [
             dbc.Col(

@@ -73,11 +73,21 @@ def yoy_rate_chart(
         lowest = min([lowest, *[r for r in rates if r is not None]])
         chosen = fy == selected
         colour = OKABE_ITO[0] if chosen else OKABE_ITO[1 + i % 5]
+        pcts = [None if r is None else r * 100 for r in rates]
+        final = [None if m.provisional else v for m, v in zip(months, pcts, strict=True)]
+        # Provisional months (not ended, or still changing) are a hollow-marker dashed line
+        # joined to the last final month, so nobody reads them as settled.
+        later = [v if m.provisional else None for m, v in zip(months, pcts, strict=True)]
+        first_prov = next((j for j, m in enumerate(months) if m.provisional), None)
+        if first_prov and final[first_prov - 1] is not None and later[first_prov] is not None:
+            later[first_prov - 1] = final[first_prov - 1]
+        custom = [[m.numerator, m.denominator, m.month] for m in months]
         fig.add_trace(
             go.Scatter(
                 x=list(MONTHS),
-                y=[None if r is None else r * 100 for r in rates],
+                y=final,
                 name=fy,
+                legendgroup=fy,
                 mode="lines+markers",
                 line={
                     "color": colour,
@@ -85,12 +95,32 @@ def yoy_rate_chart(
                     "dash": "solid" if chosen else "dot",
                 },
                 marker={"size": 8 if chosen else 6, "symbol": "circle" if chosen else "diamond"},
-                customdata=[[m.numerator, m.denominator, m.month] for m in months],
+                customdata=custom,
                 hovertemplate="%{customdata[2]}: %{y:.1f}% (%{customdata[0]} of "
                 "%{customdata[1]})<extra>" + fy + "</extra>",
                 connectgaps=False,
             )
         )
+        if any(v is not None for j, v in enumerate(later) if months[j].provisional):
+            fig.add_trace(
+                go.Scatter(
+                    x=list(MONTHS),
+                    y=later,
+                    name=f"{fy} provisional",
+                    legendgroup=fy,
+                    mode="lines+markers",
+                    line={"color": colour, "width": 2, "dash": "dash"},
+                    marker={
+                        "size": 9,
+                        "symbol": "circle-open",
+                        "line": {"width": 2, "color": colour},
+                    },
+                    customdata=custom,
+                    hovertemplate="%{customdata[2]}: %{y:.1f}% (%{customdata[0]} of "
+                    "%{customdata[1]}), provisional<extra>" + fy + "</extra>",
+                    connectgaps=False,
+                )
+            )
     if target is not None:
         fig.add_hline(
             y=target * 100,
@@ -121,22 +151,36 @@ def month_table(series: Mapping[str, Sequence[MonthRatio]]) -> pd.DataFrame:
     for fy, months in series.items():
         row: dict[str, str] = {"Year": fy.replace("-", "/")}
         for label, m in zip(MONTHS, months, strict=True):
-            row[label] = "Not recorded" if m.not_recorded else pct(m.rate)
+            shown = pct(m.rate)
+            if m.provisional and m.rate is not None:
+                shown += " provisional"
+            row[label] = "Not recorded" if m.not_recorded else shown
         rows.append(row)
     return pd.DataFrame(rows, columns=["Year", *MONTHS])
 
 
-def year_summary(months: Sequence[MonthRatio]) -> dict[str, str]:
-    """The year's pooled rate, best month and events held, as display text."""
-    num = sum(m.numerator for m in months)
-    den = sum(m.denominator for m in months)
-    rated = [(m.rate, m.month) for m in months if m.rate is not None]
+def year_summary(months: Sequence[MonthRatio], provisional: bool = False) -> dict[str, str]:
+    """The year's pooled rate, best month and events held, as display text.
+
+    Provisional months (not ended, or still changing) are left out unless ``provisional``
+    is asked for; ``note`` then says which months were left out (empty when none)."""
+    used = [m for m in months if provisional or not m.provisional]
+    left = [m for m in months if m not in used and m.denominator]
+    num = sum(m.numerator for m in used)
+    den = sum(m.denominator for m in used)
+    rated = [(m.rate, m.month) for m in used if m.rate is not None]
     best = max(rated) if rated else None
+    note = ""
+    if left:
+        names = ", ".join(_month_name(m.month) for m in left)
+        events = sum(m.denominator for m in left)
+        note = f"Final months only: {names} provisional, left out ({events:,} events)"
     return {
         "pooled": pct(num / den if den else None, 1),
         "best": f"{pct(best[0])} ({_month_name(best[1])})" if best else "–",
         "held": f"{den:,}",
         "on_time": f"{num:,}",
+        "note": note,
     }
 
 

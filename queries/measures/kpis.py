@@ -15,6 +15,7 @@ import duckdb
 from queries.access.scope import EVERYONE, Filters, Scope, figure_filters
 from queries.core import sqlfiles
 from queries.core.errors import QueryError
+from queries.ingest.calendar import add_working_days
 from queries.measures.periods import fy_label, fy_months
 
 __all__ = ["EVERYONE", "Filters", "Ratio", "MonthRatio", "kpi_range", "monthly_series"]
@@ -82,6 +83,7 @@ class MonthRatio:
     numerator: int
     denominator: int
     not_recorded: str | None = None
+    provisional: bool = False  # the month's figure can still change (see first_provisional)
 
     @property
     def rate(self) -> float | None:
@@ -91,7 +93,37 @@ class MonthRatio:
         return {
             "month": self.month,
             **_ratio_dict(self.numerator, self.denominator, self.not_recorded),
+            "provisional": self.provisional,
         }
+
+
+# Working days after an event before its outcome is settled: a review's minutes are due
+# on the 20th working day after it, so a month's minutes figure can change until then.
+SETTLES_AFTER: dict[str, int] = {"minutes_within_20_working_days": 20}
+
+
+def first_provisional(con: duckdb.DuckDBPyConnection, measure: str) -> str:
+    """The first month (``'YYYY-MM'``) whose figure for ``measure`` can still change.
+
+    A month is final once it has ended before the extract date and every event in it is
+    settled (:data:`SETTLES_AFTER`); that month and every later one are provisional.
+    """
+    row = con.execute("select d from extract_date").fetchone()
+    if row is None:
+        raise QueryError("the database has no extract date; run `sqa load` again")
+    as_of: dt.date = row[0]
+    lag = SETTLES_AFTER.get(measure, 0)
+    month = as_of.replace(day=1)  # the month the extract was taken in has not ended
+    while lag:
+        last_day = month - dt.timedelta(days=1)  # the end of the month before
+        try:
+            settled = add_working_days(con, last_day, lag) < as_of
+        except ValueError:  # before the calendar: long settled
+            settled = True
+        if settled:
+            break
+        month = last_day.replace(day=1)
+    return f"{month:%Y-%m}"
 
 
 # What each measure and count needs from the source: a table, or a table's column. Where
@@ -222,7 +254,8 @@ def monthly_series(
     """One KPI month by month, April to March, for each financial year in the run.
 
     Keys are financial-year labels (``'2020-21'``); every year has its 12 months, those
-    with no events at denominator 0.
+    with no events at denominator 0, and those whose figure can still change marked
+    ``provisional`` (:func:`first_provisional`).
     """
     check_measure(measure)
     filters = figure_filters(con, scope, filters)
@@ -233,16 +266,21 @@ def monthly_series(
     ).fetchall()
     found = {month: (int(n), int(d)) for _fy, month, n, d in rows}
     gap = not_recorded(con).get(measure)
+    settled = first_provisional(con, measure)
     out: dict[str, list[MonthRatio]] = {}
     for fy in range(fy_from, last + 1):
         out[fy_label(fy)] = [
-            MonthRatio(m, 0, 0, gap) if gap else MonthRatio(m, *found.get(m, (0, 0)))
+            MonthRatio(m, 0, 0, gap, m >= settled)
+            if gap
+            else MonthRatio(m, *found.get(m, (0, 0)), provisional=m >= settled)
             for m in fy_months(fy)
         ]
     return out
 
 
-def pooled(months: list[MonthRatio]) -> Ratio:
-    """The year's pooled ratio: summed numerators over summed denominators."""
+def pooled(months: list[MonthRatio], provisional: bool = True) -> Ratio:
+    """The year's pooled ratio: summed numerators over summed denominators (of the final
+    months only, when ``provisional`` is False)."""
+    months = months if provisional else [m for m in months if not m.provisional]
     gap = next((m.not_recorded for m in months if m.not_recorded), None)
     return Ratio(sum(m.numerator for m in months), sum(m.denominator for m in months), gap)

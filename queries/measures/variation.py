@@ -45,7 +45,8 @@ def monthly(
     """(months, numerators, denominators, values) from ``month_from`` to ``month_to``.
 
     A KPI's value is the month's rate; a month with no events is a gap (None), never 0.
-    A count's value is the count; months after the extract are gaps."""
+    A count's value is the count; the extract's own month and later are gaps. A month
+    whose figure can still change (provisional) is a gap too."""
     first, last = parse_month(month_from, "--from-month"), parse_month(month_to, "--to-month")
     if last < first:
         raise QueryError(f"the months end ({last}) before they start ({first})")
@@ -65,7 +66,7 @@ def monthly(
             for month, n in buckets:
                 if first <= month <= last:
                     months.append(month)
-                    known = month <= ended and not gap
+                    known = month < ended and not gap  # the extract's month has not ended
                     nums.append(n if known else None)
                     dens.append(None)
                     values.append(float(n) if known else None)
@@ -75,9 +76,12 @@ def monthly(
         for m in ms:
             if first <= m.month <= last:
                 months.append(m.month)
-                nums.append(None if m.not_recorded else m.numerator)
-                dens.append(None if m.not_recorded else m.denominator)
-                values.append(m.rate)
+                # A provisional month (not ended, or its events not settled) is left out
+                # of the chart: its figure can still change, so it cannot be a signal.
+                known = not m.not_recorded and not m.provisional
+                nums.append(m.numerator if known else None)
+                dens.append(m.denominator if known else None)
+                values.append(m.rate if known else None)
     return months, nums, dens, values
 
 

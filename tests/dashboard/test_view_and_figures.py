@@ -120,6 +120,32 @@ def test_month_table_and_summary() -> None:
     assert summary["best"] == "96% (Jun 2020)"
 
 
+def test_provisional_months_are_drawn_apart_and_left_out_of_the_tiles() -> None:
+    # Nov 2020 is the month in progress: 62 of 62 minutes so far. Apr-Oct are 9 of 10.
+    final = _months([(9, 10)] * 7 + [(62, 62)] + [(0, 0)] * 4)
+    sel = [MonthRatio(m.month, m.numerator, m.denominator, provisional=i >= 7)
+           for i, m in enumerate(final)]  # fmt: skip
+    fig = figures.yoy_rate_chart(
+        {"2020/21": sel}, "2020/21", "Minutes", "% on time", "All teams",
+        dt.datetime(2020, 11, 20, 9, 0), target=0.95,
+    )  # fmt: skip
+    assert [t.name for t in fig.data] == ["2020/21", "2020/21 provisional"]
+    solid, dashed = fig.data
+    assert list(solid.y) == [90.0] * 7 + [None] * 5  # November is not on the solid line
+    # The dashed line starts at October (joining the solid one) and ends at November.
+    assert list(dashed.y) == [None] * 6 + [90.0, 100.0] + [None] * 4
+    assert dashed.line.dash == "dash" and dashed.marker.symbol == "circle-open"
+    table = figures.month_table({"2020/21": sel})
+    assert table.iloc[0]["Oct"] == "90%" and table.iloc[0]["Nov"] == "100% provisional"
+    summary = figures.year_summary(sel)
+    # Best month and the pooled rate use Apr-Oct only: 63 of 70 = 90.0%, best 90% (Oct,
+    # the latest of the ties), never November's 100%.
+    assert summary["pooled"] == "90.0%" and summary["best"] == "90% (Oct 2020)"
+    assert summary["held"] == "70" and "Nov 2020 provisional" in summary["note"]
+    asked = figures.year_summary(sel, provisional=True)
+    assert asked["held"] == "132" and asked["note"] == ""
+
+
 def test_staff_chart_is_a_dot_plot_with_counts() -> None:
     df = pd.DataFrame(
         {

@@ -100,9 +100,19 @@ def test_series_json(loaded: Path) -> None:
         "2021-02",
         "2021-03",
     ]
-    assert out["months"][1] == {"month": "2020-05", "numerator": 1, "denominator": 1, "rate": 1.0}
-    assert out["months"][4] == {"month": "2020-08", "numerator": 0, "denominator": 1, "rate": 0.0}
-    assert out["months"][0] == {"month": "2020-04", "numerator": 0, "denominator": 0, "rate": None}
+    assert out["months"][1] == {
+        "month": "2020-05",
+        "numerator": 1,
+        "denominator": 1,
+        "rate": 1.0,
+        "provisional": False,
+    }
+    assert out["months"][4] == {
+        "month": "2020-08", "numerator": 0, "denominator": 1, "rate": 0.0, "provisional": False
+    }  # fmt: skip
+    assert out["months"][0] == {
+        "month": "2020-04", "numerator": 0, "denominator": 0, "rate": None, "provisional": False
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize(

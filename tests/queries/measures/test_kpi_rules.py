@@ -13,8 +13,9 @@ import duckdb
 import pytest
 
 from queries.access.scope import SYSTEM
-from queries.measures.kpis import Filters, kpi_range, monthly_series
-from tests.helpers import build, period, review, rows
+from queries.ingest.loader import load_extract
+from queries.measures.kpis import Filters, first_provisional, kpi_range, monthly_series
+from tests.helpers import build, period, review, rows, write_extract
 
 D = dt.date
 
@@ -375,3 +376,45 @@ def test_dates_are_inclusive(tmp_path: Path) -> None:
         ].denominator
         == 2
     )
+
+
+# ------------------------------------------------------------ provisional months
+
+
+@pytest.fixture(scope="module")
+def mid_august(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
+    """An extract taken on Thu 20 Aug 2020, part way through August."""
+    tmp = tmp_path_factory.mktemp("provisional")
+    folder = write_extract(
+        tmp / "extract",
+        {
+            "cla_periods": [period("PP", "C1", "2020-01-06")],
+            "cla_reviews": [
+                review("P1", "C1", "2020-06-15"),
+                review("P2", "C1", "2020-07-15"),
+                review("P3", "C1", "2020-08-10"),
+            ],
+        },
+    )
+    load_extract(folder, tmp / "sqa.duckdb", as_of=dt.datetime(2020, 8, 20, 9, 0, tzinfo=dt.UTC))
+    return duckdb.connect(str(tmp / "sqa.duckdb"), read_only=True)
+
+
+def test_a_month_not_ended_is_provisional(mid_august: duckdb.DuckDBPyConnection) -> None:
+    # The extract is from 20 Aug 2020: August has not ended, so August and every month
+    # after it are provisional; July ended before the extract and is final.
+    assert first_provisional(mid_august, "cla_reviews_on_time") == "2020-08"
+    series = monthly_series(mid_august, "cla_reviews_on_time", 2020, scope=SYSTEM)["2020-21"]
+    flags = {m.month: m.provisional for m in series}
+    assert flags["2020-07"] is False and flags["2020-08"] is True and flags["2021-03"] is True
+    assert [m.as_dict()["provisional"] for m in series[3:5]] == [False, True]
+
+
+def test_minutes_stay_provisional_until_the_last_minutes_fall_due(
+    mid_august: duckdb.DuckDBPyConnection,
+) -> None:
+    # A July review held on Fri 31 Jul 2020 has minutes due on the 20th working day after:
+    # 3-7, 10-14, 17-21, 24-28 Aug -> Fri 28 Aug 2020, after the extract (20 Aug), so July's
+    # minutes figure can still change. June's last day, Tue 30 Jun, gives 1-3, 6-10, 13-17,
+    # 20-24, 27-28 Jul -> Tue 28 Jul 2020, before the extract: June is final.
+    assert first_provisional(mid_august, "minutes_within_20_working_days") == "2020-07"
