@@ -33,6 +33,14 @@ def as_of_note(as_of: dt.datetime) -> str:
     return f"Data as of {as_of:%d %b %Y %H:%M} UTC"
 
 
+def axis_title(text: str, width: int = 30) -> str:
+    """A long axis title on two lines, so a y title never runs into the chart's subtitle."""
+    if len(text) <= width:
+        return text
+    cut = text.rfind(" ", 0, len(text) // 2 + 6)
+    return text if cut < 0 else f"{text[:cut]}<br>{text[cut + 1 :]}"
+
+
 def _layout(fig: go.Figure, title: str, subtitle: str, as_of: dt.datetime) -> go.Figure:
     fig.update_layout(
         title={
@@ -122,15 +130,25 @@ def yoy_rate_chart(
                 )
             )
     if target is not None:
-        fig.add_hline(
-            y=target * 100,
-            line={"color": GREY, "dash": "dash", "width": 1.5},
-            annotation_text=f"Target {pct(target)}",
-            annotation_position="top left",
-        )
+        # The target's label sits in the right margin, beside its line, never on a point.
+        fig.add_hline(y=target * 100, line={"color": GREY, "dash": "dash", "width": 1.5})
+        fig.add_annotation(
+            x=1.0, xref="paper", xanchor="left", xshift=4, y=target * 100, yref="y",
+            text=f"Target<br>{pct(target)}", showarrow=False, align="left",
+            font={"color": "#495057", "size": 11},
+        )  # fmt: skip
         lowest = min(lowest, target)
     floor = max(0, int(lowest * 100 // 10 * 10) - 10)
-    fig.update_yaxes(title_text=unit, range=[floor, 101], ticksuffix="%")
+    fig.update_traces(cliponaxis=False)  # a point at 100% is drawn whole
+    fig.update_yaxes(
+        title_text=axis_title(unit), range=[floor, 100], ticksuffix="%", automargin=True
+    )
+    if floor:  # a cut axis is said on the chart
+        fig.add_annotation(
+            x=0, xref="paper", y=0, yref="paper", xanchor="left", yanchor="bottom",
+            text=f"Axis starts at {floor}%, not 0", showarrow=False,
+            font={"size": 11, "color": "#495057"}, bgcolor="rgba(255,255,255,0.8)",
+        )  # fmt: skip
     gap = next((m.not_recorded for s in series.values() for m in s if m.not_recorded), None)
     if gap:  # the source cannot give this measure: say so on the chart, not draw 0%
         fig.add_annotation(
@@ -142,7 +160,9 @@ def yoy_rate_chart(
         categoryorder="array",
         categoryarray=list(MONTHS),
     )
-    return _layout(fig, title, subtitle, as_of)
+    fig = _layout(fig, title, subtitle, as_of)
+    fig.update_layout(margin={"r": 70})  # room for the target's label
+    return fig
 
 
 def month_table(series: Mapping[str, Sequence[MonthRatio]]) -> pd.DataFrame:
@@ -264,19 +284,27 @@ def staff_rate_chart(
         for n, d, r in zip(df["numerator"], df["denominator"], df["rate"], strict=True)
     ]
     rates = (df["rate"] * 100).tolist()
+    people = [f"{s} · {t}" for s, t in zip(df["staff_name"], df["team"], strict=True)]
     fig = go.Figure(
         go.Scatter(
             x=rates,
-            y=[f"{s} · {t}" for s, t in zip(df["staff_name"], df["team"], strict=True)],
-            mode="markers+text",
+            y=people,
+            mode="markers",
             marker={"color": OKABE_ITO[0], "size": 11},
             text=labels,
-            textposition="middle right",
-            cliponaxis=False,
+            cliponaxis=False,  # a dot at 100% is drawn whole on an axis that ends at 100%
             hovertemplate="%{y}: %{text}<extra></extra>",
         )
     )
+    # Each person's "rate (n of N)" sits in a column in the right margin, so no label
+    # runs over another dot, the target line or past 100%.
+    for person, label in zip(people, labels, strict=True):
+        fig.add_annotation(
+            x=1.0, xref="paper", xanchor="left", xshift=12, y=person, yref="y",
+            text=label, showarrow=False, font={"size": 12, "color": "#212529"},
+        )  # fmt: skip
     low = min([r for r in rates if r == r] + [100.0] + ([target * 100] if target else []))
+    floor = max(0, int(low // 5 * 5) - 5)
     if target is not None:
         fig.add_vline(x=target * 100, line={"color": GREY, "dash": "dash"})
         fig.add_annotation(
@@ -289,15 +317,15 @@ def staff_rate_chart(
             font={"color": "#495057", "size": 11},
         )
     fig.update_xaxes(
-        title_text=unit,
-        range=[max(0, int(low // 5 * 5) - 5), 112],
+        title_text=unit + (f" (axis starts at {floor}%, not 0)" if floor else ""),
+        range=[floor, 100],
         ticksuffix="%",
         gridcolor="#e9ecef",
-        dtick=5,
+        dtick=5 if 100 - floor <= 50 else 10,
     )
     fig.update_yaxes(gridcolor="#f1f3f5")
     fig = _layout(fig, title, subtitle, as_of)
-    fig.update_layout(height=max(300, 110 + 30 * len(df)), margin={"l": 230, "t": 95})
+    fig.update_layout(height=max(300, 110 + 30 * len(df)), margin={"l": 230, "r": 150, "t": 95})
     return fig
 
 
@@ -625,12 +653,13 @@ def spc_figure(
     words = f"{spc.variation_words(chart.variation)} · {spc.assurance_words(chart.assurance)}" + (
         " · limits provisional (fewer than 13 points)" if chart.provisional else ""
     )
-    fig.update_yaxes(title_text=unit, ticksuffix="%" if rate else "")
+    fig.update_yaxes(title_text=axis_title(unit), ticksuffix="%" if rate else "")
     notes = ""
     if rate:
         values = [v for v in ys("value") + ys("lower_limit") if v is not None]
         floor = max(0, int(min(values, default=0) // 5 * 5) - 5)
-        fig.update_yaxes(range=[floor, 101])  # a rate never runs past 100% on the axis
+        fig.update_yaxes(range=[floor, 100])  # a rate never runs past 100% on the axis
+        fig.update_traces(cliponaxis=False)  # a point at 100% is drawn whole
         top = max((v for v in ys("upper_limit") if v is not None), default=0)
         if top > 100:
             notes += f" · upper limit {top:.1f}% lies above 100%"
@@ -722,7 +751,8 @@ def funnel_figure(
     low_limit = funnel.limits_at(result.target, tau2, smallest, result.method)["99.8"][0]
     low = min([low_limit, *[u.rate or 0 for u in plotted]]) * 100
     floor = max(0, int(low // 5 * 5) - 5)
-    fig.update_yaxes(title_text=unit, ticksuffix="%", range=[floor, 101])
+    fig.update_yaxes(title_text=axis_title(unit), ticksuffix="%", range=[floor, 100])
+    fig.update_traces(cliponaxis=False)  # a point at 100% is drawn whole
     fig.update_xaxes(title_text="Number of events in the period", rangemode="tozero")
     note = " · limits widened for over-dispersion" if result.adjusted else ""
     note += f" · axis starts at {floor}%" if floor > 0 else ""

@@ -100,6 +100,9 @@ def test_yoy_chart_carries_title_context_units_and_as_of() -> None:
     assert fig.data[1].line.width > fig.data[0].line.width
     assert list(fig.data[1].y) == [90.0] * 11 + [None]
     assert fig.data[0].y[0] == 80.0
+    # The axis never passes 100%, and is cut at 70% (the lowest, 80%, less 10): said so.
+    assert list(fig.layout.yaxis.range) == [70, 100]
+    assert "Axis starts at 70%, not 0" in [a.text for a in fig.layout.annotations]
 
 
 def test_month_table_and_summary() -> None:
@@ -160,7 +163,13 @@ def test_staff_chart_is_a_dot_plot_with_counts() -> None:
     fig = figures.staff_rate_chart(df, "By IRO", "All teams", dt.datetime(2021, 4, 1), "% on time")
     assert list(fig.data[0].y) == ["Bo · S", "Ann · N"]  # lowest first, at the bottom
     assert list(fig.data[0].text) == ["75% (3 of 4)", "90% (9 of 10)"]
-    assert fig.layout.xaxis.range[0] == 70  # not from zero: differences stay visible
+    # Not from zero, so differences stay visible, and the chart says so; never past 100%.
+    # The lowest rate is 75%: 75 // 5 * 5 - 5 = 70.
+    assert list(fig.layout.xaxis.range) == [70, 100]
+    assert "axis starts at 70%, not 0" in fig.layout.xaxis.title.text
+    # Each label is in the right margin (paper x = 1), not beside its dot in the plot.
+    assert [a.text for a in fig.layout.annotations] == ["75% (3 of 4)", "90% (9 of 10)"]
+    assert {a.x for a in fig.layout.annotations} == {1.0} and fig.data[0].mode == "markers"
 
 
 def test_safe_names_and_export_config() -> None:
