@@ -16,6 +16,15 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       window.history.replaceState(window.history.state, "", url);
       return qs;
     },
+    /* A click on a chart's point opens the records behind it: the point's last custom
+       value is their address (points without one do nothing). */
+    followPoint: function (click) {
+      var pts = (click && click.points) || [];
+      var data = pts.length ? pts[0].customdata : null;
+      var href = Array.isArray(data) ? data[data.length - 1] : null;
+      if (typeof href === "string" && href.indexOf("/records?") === 0) { return href; }
+      return window.dash_clientside.no_update;
+    },
     /* Download a chart as SVG with the file name its PNG export uses. */
     downloadSvg: function (clicks, titles) {
       var trig = window.dash_clientside.callback_context.triggered_id;
@@ -34,3 +43,23 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
   }
 });
 
+
+/* Dash's date picker puts popup ARIA attributes on a plain <div> (which axe rightly
+   flags) and names its text box "Select Date" whatever the label says. Until Dash fixes
+   it: drop the attributes from the wrapper and name the box after its own label. */
+(function () {
+  function fixDatePickers() {
+    document.querySelectorAll(".dash-datepicker-input-wrapper").forEach(function (w) {
+      ["aria-haspopup", "aria-expanded", "aria-disabled", "aria-labelledby", "type"].forEach(
+        function (a) { if (w.hasAttribute(a)) { w.removeAttribute(a); } });
+      var input = w.querySelector("input");
+      var label = input && document.querySelector('label[for="' + input.id + '"]');
+      var name = label ? label.textContent + " (day month year)" : null;
+      if (name && input.getAttribute("aria-label") !== name) { input.setAttribute("aria-label", name); }
+    });
+  }
+  new MutationObserver(fixDatePickers).observe(document.documentElement, {
+    subtree: true, childList: true, attributes: true,
+    attributeFilter: ["aria-expanded", "aria-haspopup", "aria-label"]
+  });
+})();

@@ -28,6 +28,19 @@ def labelled(label: str, control: Any, control_id: str, width: int = 3) -> dbc.C
     )
 
 
+def date_input(control_id: str, value: dt.date) -> Any:
+    """A date chooser that shows day, month and year (1 Dec 2026) whatever the browser's
+    locale; its value (``date``) is ISO."""
+    return dcc.DatePickerSingle(
+        id=control_id,
+        date=value.isoformat(),
+        display_format="D MMM YYYY",
+        first_day_of_week=1,
+        clearable=False,
+        className="d-block",
+    )
+
+
 def year_options(years: Sequence[int]) -> list[dict[str, Any]]:
     return [{"label": fy_label(y).replace("-", "/"), "value": fy_label(y)} for y in years]
 
@@ -90,15 +103,8 @@ def period_controls(period_id: str, from_id: str, to_id: str, view: View) -> dbc
                 ],
                 md=6,
             ),
-            labelled(
-                "From",
-                dbc.Input(id=from_id, type="date", value=view.date_from.isoformat()),
-                from_id,
-                3,
-            ),
-            labelled(
-                "To", dbc.Input(id=to_id, type="date", value=view.date_to.isoformat()), to_id, 3
-            ),
+            labelled("From", date_input(from_id, view.date_from), from_id, 3),
+            labelled("To", date_input(to_id, view.date_to), to_id, 3),
         ],
         className="filter-bar g-3 mx-0 align-items-end",
     )
@@ -113,20 +119,20 @@ def banner(
     """When the data was extracted; warnings when it is too old or the last load failed."""
     age_h = (now - info.loaded_at).total_seconds() / 3600
     text = (
-        f"Data extracted {info.extract_as_of:%d %b %Y %H:%M} UTC, "
-        f"loaded {info.loaded_at:%d %b %Y %H:%M} UTC."
+        f"Data extracted {figures.uk_datetime(info.extract_as_of)}, "
+        f"loaded {figures.uk_datetime(info.loaded_at)} (UK time)."
     )
     alerts = []
     attempt = dict(last_attempt or {})
     if (
         attempt.get("status") in ("failed", "held_back")  # the newest entry in the log
     ):
-        when = str(attempt.get("started_at", ""))[:16].replace("T", " ")
+        when = figures.uk_stamp(attempt.get("started_at", ""))
         alerts.append(
             dbc.Alert(
                 [
                     html.Strong("⚠ The last load did not complete. "),
-                    f"It started {when} UTC: {attempt.get('error')} The dashboard is still "
+                    f"It started {when}: {attempt.get('error')} The dashboard is still "
                     "showing the data from the last good load.",
                 ],
                 color="danger",
@@ -185,17 +191,37 @@ def chart(graph_id: str, fig: Any = None, name: str = "chart", config: Any = Non
     )
 
 
-def frame_table(df: pd.DataFrame, caption: str, table_id: str | None = None) -> Any:
+def frame_table(
+    df: pd.DataFrame,
+    caption: str,
+    table_id: str | None = None,
+    links: Mapping[tuple[int, str], str] | None = None,
+) -> Any:
     """A small, readable HTML table from a frame, with a caption for screen readers.
 
     With an id it also downloads as CSV and Excel (``shell.update_table_file``): the
-    frame rides along in a store, so the file holds exactly the table shown.
+    frame rides along in a store, so the file holds exactly the table shown. ``links``
+    makes cells (row number, column) links, e.g. to the records behind a figure.
     """
     head = html.Thead(html.Tr([html.Th(c, scope="col") for c in df.columns]))
+
+    def cell(i: int, col: str, value: Any) -> Any:
+        href = (links or {}).get((i, col))
+        return html.Td(dcc.Link(value, href=href, title=f"The records behind {value}")
+                       if href else value)  # fmt: skip
+
     body = html.Tbody(
         [
-            html.Tr([html.Th(row.iloc[0], scope="row"), *[html.Td(v) for v in row.iloc[1:]]])
-            for _, row in df.iterrows()
+            html.Tr(
+                [
+                    html.Th(row.iloc[0], scope="row"),
+                    *[
+                        cell(i, str(c), v)
+                        for c, v in zip(df.columns[1:], row.iloc[1:], strict=True)
+                    ],
+                ]
+            )
+            for i, (_, row) in enumerate(df.iterrows())
         ]
     )
     kw = {"id": table_id} if table_id else {}
@@ -210,41 +236,41 @@ def frame_table(df: pd.DataFrame, caption: str, table_id: str | None = None) -> 
     )
     if not table_id:
         return table
+    return html.Div([table, download_links(table_id, caption, df)])
+
+
+def download_links(table_id: str, caption: str, df: pd.DataFrame) -> html.Div:
+    """CSV and Excel downloads of ``df`` (``shell.update_table_file``): only a token rides
+    in the page; the server builds the file from the table it held for this viewer."""
     key = {"table": table_id}
     return html.Div(
         [
-            table,
-            html.Div(
-                [
-                    html.Button(
-                        "CSV",
-                        id={"type": "table-csv", **key},
-                        n_clicks=0,
-                        className="btn btn-link btn-sm p-0 me-2",
-                        **aria(label=f"Download as CSV: {caption}"),
-                    ),
-                    html.Button(
-                        "Excel",
-                        id={"type": "table-xlsx", **key},
-                        n_clicks=0,
-                        className="btn btn-link btn-sm p-0",
-                        **aria(label=f"Download as Excel: {caption}"),
-                    ),
-                    dcc.Store(
-                        id={"type": "table-data", **key},
-                        # Only a token: the rows stay on the server, which builds the file.
-                        data=data.hold_table(
-                            table_id,
-                            caption,
-                            [str(c) for c in df.columns],
-                            [[_plain(v) for v in r] for r in df.itertuples(index=False)],
-                        ),
-                    ),
-                    dcc.Download(id={"type": "table-file", **key}),
-                ],
-                className="small mb-3",
+            html.Button(
+                "CSV",
+                id={"type": "table-csv", **key},
+                n_clicks=0,
+                className="btn btn-link btn-sm p-0 me-2",
+                **aria(label=f"Download as CSV: {caption}"),
             ),
-        ]
+            html.Button(
+                "Excel",
+                id={"type": "table-xlsx", **key},
+                n_clicks=0,
+                className="btn btn-link btn-sm p-0",
+                **aria(label=f"Download as Excel: {caption}"),
+            ),
+            dcc.Store(
+                id={"type": "table-data", **key},
+                data=data.hold_table(
+                    table_id,
+                    caption,
+                    [str(c) for c in df.columns],
+                    [[_plain(v) for v in r] for r in df.itertuples(index=False)],
+                ),
+            ),
+            dcc.Download(id={"type": "table-file", **key}),
+        ],
+        className="small mb-3",
     )
 
 
@@ -329,7 +355,9 @@ def records_page(
         [
             html.Tr(
                 [html.Td(str(r.get(key, ""))) for key, _ in columns],
-                className="table-warning" if r.get("status") == "Late" else "",
+                className="table-warning"
+                if r.get("status") == "Late" or r.get("met") is False
+                else "",
             )
             for r in rows
         ]
@@ -353,13 +381,16 @@ def records_page(
 
 
 def records_rows(df: pd.DataFrame) -> list[dict[str, Any]]:
-    """Frame rows as display values: dates as ISO text, on_time as a word."""
+    """Frame rows as display values: dates in the one UK style ('1 Dec 2026'), on_time
+    and met as words."""
     out = df.copy()
     for col in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[col]):
-            out[col] = out[col].dt.strftime("%Y-%m-%d")
+            out[col] = out[col].map(lambda d: figures.uk_date(d) if pd.notna(d) else None)
     if "on_time" in out:
         out["status"] = out["on_time"].map({True: "On time", False: "Late"})
+    if "met" in out:  # a figure's drill-down: the numerator's rows marked, in words
+        out["outcome"] = out["met"].map({True: "✔ Met", False: "✖ Not met"})
     out = out.astype(object).where(out.notna(), "")
     rows: list[dict[str, Any]] = out.to_dict("records")  # type: ignore[assignment]
     return rows

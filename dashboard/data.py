@@ -353,6 +353,20 @@ def review_records(
 
 
 @_scoped
+def measure_records(
+    con: duckdb.DuckDBPyConnection,
+    measure: str,
+    date_from: dt.date,
+    date_to: dt.date,
+    filters: Filters,
+    only_met: bool | None,
+    *,
+    scope: Scope,
+) -> pd.DataFrame:
+    return records.measure_records(con, measure, date_from, date_to, filters, only_met, scope=scope)
+
+
+@_scoped
 def conference_records(
     con: duckdb.DuckDBPyConnection,
     date_from: dt.date,

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -29,8 +30,36 @@ def pct(rate: float | None, digits: int = 0) -> str:
     return "–" if rate is None else f"{rate * 100:.{digits}f}%"
 
 
+UK = ZoneInfo("Europe/London")
+
+
+def uk_date(day: dt.date | dt.datetime) -> str:
+    """One date style everywhere: '1 Dec 2026' (a time, if given, in UK time)."""
+    if isinstance(day, dt.datetime) and day.tzinfo is not None:
+        day = day.astimezone(UK)
+    return f"{day.day} {day:%b %Y}"
+
+
+def uk_datetime(moment: dt.datetime) -> str:
+    """'1 Dec 2026 14:12', in UK time (GMT or BST); a naive time is taken as UTC."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+    local = aware.astimezone(UK)
+    return f"{uk_date(local)} {local:%H:%M}"
+
+
+def uk_stamp(text: object) -> str:
+    """A stored ISO time ('2026-12-01T14:12:53+00:00') as '1 Dec 2026 14:12' UK time; a
+    date alone as '1 Dec 2026'; anything else as it is."""
+    raw = str(text or "")
+    try:
+        moment = dt.datetime.fromisoformat(raw)
+    except ValueError:
+        return raw
+    return uk_date(moment.date()) if len(raw) <= 10 else uk_datetime(moment)
+
+
 def as_of_note(as_of: dt.datetime) -> str:
-    return f"Data as of {as_of:%d %b %Y %H:%M} UTC"
+    return f"Data as of {uk_datetime(as_of)}"
 
 
 def axis_title(text: str, width: int = 30) -> str:
@@ -69,9 +98,12 @@ def yoy_rate_chart(
     subtitle: str,
     as_of: dt.datetime,
     target: float | None = None,
+    links: Mapping[str, Sequence[str]] | None = None,
 ) -> go.Figure:
     """Monthly rates for several series (years, or a person, team and service) on one
-    April-March axis. ``series`` keys are the legend labels; ``selected`` is emphasised."""
+    April-March axis. ``series`` keys are the legend labels; ``selected`` is emphasised.
+    ``links`` gives each series' months the address of their records: a point's last
+    custom value, which a click follows (``pagekit.register_point_links``)."""
     fig = go.Figure()
     others = [fy for fy in series if fy != selected]
     lowest = 1.0
@@ -89,7 +121,10 @@ def yoy_rate_chart(
         first_prov = next((j for j, m in enumerate(months) if m.provisional), None)
         if first_prov and final[first_prov - 1] is not None and later[first_prov] is not None:
             later[first_prov - 1] = final[first_prov - 1]
-        custom = [[m.numerator, m.denominator, m.month] for m in months]
+        hrefs = list((links or {}).get(fy, [""] * len(months)))
+        custom = [
+            [m.numerator, m.denominator, m.month, h] for m, h in zip(months, hrefs, strict=True)
+        ]
         fig.add_trace(
             go.Scatter(
                 x=list(MONTHS),
@@ -231,7 +266,7 @@ def load_history_table(entries: Sequence[Mapping[str, object]]) -> pd.DataFrame:
         rejects = e.get("rejects")
         rows.append(
             {
-                "Started (UTC)": str(e.get("started_at", ""))[:16].replace("T", " "),
+                "Started": uk_stamp(e.get("started_at", "")),
                 "Outcome": words.get(str(e.get("status")), str(e.get("status"))),
                 "Rows loaded": f"{sum(loaded.values()):,}"
                 if isinstance(loaded, dict) and e.get("status") == "ok"
@@ -244,7 +279,7 @@ def load_history_table(entries: Sequence[Mapping[str, object]]) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(
-        rows, columns=["Started (UTC)", "Outcome", "Rows loaded", "Set aside", "Seconds", "Reason"]
+        rows, columns=["Started", "Outcome", "Rows loaded", "Set aside", "Seconds", "Reason"]
     )
 
 
@@ -272,8 +307,10 @@ def staff_rate_chart(
     as_of: dt.datetime,
     unit: str,
     target: float | None = None,
+    link: Callable[[str], str] | None = None,
 ) -> go.Figure:
-    """One dot per IRO or chair at their rate, with 'n of N' beside it.
+    """One dot per IRO or chair at their rate, with 'n of N' beside it; with ``link``
+    (staff id -> address), a click on a dot opens that person's records.
 
     A dot plot rather than bars: bars must start at zero, which hides the differences
     between 92% and 99% that matter here.
@@ -292,6 +329,9 @@ def staff_rate_chart(
             mode="markers",
             marker={"color": OKABE_ITO[0], "size": 11},
             text=labels,
+            customdata=[
+                [link(i) if link and isinstance(i, str) and i else ""] for i in df["staff_id"]
+            ],  # others unnamed to this viewer: no link
             cliponaxis=False,  # a dot at 100% is drawn whole on an axis that ends at 100%
             hovertemplate="%{y}: %{text}<extra></extra>",
         )

@@ -101,7 +101,7 @@ def _words(hint: Any) -> str:
 FY = re.compile(r"^\d{4}-\d{2}$")
 TEXT_CONTROLS = (
     "team", "staff", "kind", "file", "reason", "user", "text", "group", "audience",
-    "quarter", "grain", "dim", "period", "section",
+    "quarter", "grain", "dim", "period", "section", "measure", "met",
 )  # fmt: skip
 # Every other select whose value is one short word (an option such as a chart type).
 DATE_CONTROLS = ("since", "until", "from", "to")
@@ -129,6 +129,8 @@ def value_fits(component: Any, prop: str, value: Any) -> bool:
         return fits(value, str) and (value == "" or value.startswith("?"))
     if prop in ("hash", "href"):
         return fits(value, str)
+    if prop == "date":  # a date picker: an ISO date from 1990 to 2100
+        return isinstance(value, str) and _date(value[:10]) and len(value) <= 30
     if prop == "id":
         return isinstance(value, dict | str)
     if prop == "data":

@@ -25,7 +25,7 @@ from dash import (
 
 from dashboard import components, data, exports, figures
 from dashboard.view import EVERYONE, View, chosen, resolve
-from queries.core.errors import AccessDenied
+from queries.core.errors import AccessDenied, QueryError
 from queries.measures.kpis import Filters
 from queries.measures.periods import fy_bounds, fy_label, parse_fy
 from queries.measures.records import LoadInfo
@@ -123,11 +123,58 @@ def rows_of(team: str | None, staff: str | None) -> str:
     """Whose child-level rows a list shows, in words: as :func:`who`, but an IRO who
     chose nobody sees only their own (their name), and a team manager their team's."""
     scope = data.current_scope()
-    if not chosen(staff) and scope.role == "iro" and scope.staff_id:
+    if scope.role == "iro" and scope.staff_id:  # an IRO's lists are always their own
         return who(None, scope.staff_id)
     if not chosen(staff) and not chosen(team) and scope.role == "team_manager" and scope.team:
         return scope.team
     return who(team, staff)
+
+
+def records_href(
+    measure: str,
+    date_from: dt.date,
+    date_to: dt.date,
+    team: str | None = None,
+    staff: str | None = None,
+    met: str | None = None,
+) -> str:
+    """The address of a figure's records (the Records page): the same measure, period,
+    team and person; ``met`` 'yes' or 'no' keeps the numerator's rows or the others."""
+    return "/records" + components.query_string(
+        measure=measure,
+        **{"from": date_from.isoformat(), "to": date_to.isoformat()},
+        team=chosen(team),
+        staff=chosen(staff),
+        met=met if met in ("yes", "no") else None,
+    )
+
+
+def month_bounds(month: str) -> tuple[dt.date, dt.date]:
+    """'2026-11' -> (1 Nov 2026, 30 Nov 2026)."""
+    first = dt.date.fromisoformat(f"{month}-01")
+    after = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return first, after - dt.timedelta(days=1)
+
+
+def month_links(
+    measure: str, series: Mapping[str, Sequence[Any]], team: str | None, staff: str | None
+) -> dict[str, list[str]]:
+    """Each series' months (MonthRatio) -> the address of that month's records."""
+    return {
+        label: [records_href(measure, *month_bounds(m.month), team, staff) for m in months]
+        for label, months in series.items()
+    }
+
+
+def register_point_links(chart_id: str) -> None:
+    """At import: a click on a point of ``chart_id`` opens the records behind it (the
+    address in the point's last custom value; points without one do nothing)."""
+    clientside_callback(
+        ClientsideFunction(namespace="sqa", function_name="followPoint"),
+        Output("sqa-nav", "href", allow_duplicate=True),
+        Input(chart_id, "clickData"),
+        prevent_initial_call=True,
+    )
 
 
 def yoy_chart(
@@ -137,14 +184,16 @@ def yoy_chart(
     first, last, sel, other = fy_run(fy, cmp)
     series = data.monthly_series(measure, first, last, Filters(chosen(team), chosen(staff)))
     context = who(team, staff)
+    shown = {k.replace("-", "/"): series[k] for k in (other, sel)}
     fig = figures.yoy_rate_chart(
-        {k.replace("-", "/"): series[k] for k in (other, sel)},
+        shown,
         sel.replace("-", "/"),
         f"{title}, {sel.replace('-', '/')} vs {other.replace('-', '/')}",
         unit,
         context,
         data.load_info().extract_as_of,
         data.targets()[measure].target,
+        month_links(measure, shown, team, staff),
     )
     return fig, figures.export_config(f"{measure}_{sel}_vs_{other}_{context}")
 
@@ -155,10 +204,20 @@ def yoy_month_table(
     """The annual report's month-by-month table for one KPI, two years."""
     first, last, sel, other = fy_run(fy, cmp)
     series = data.monthly_series(measure, first, last, Filters(chosen(team), chosen(staff)))
+    shown = {k: series[k] for k in (other, sel)}
+    hrefs = month_links(measure, shown, team, staff)
+    links = {
+        (i, label): href
+        for i, (year, months) in enumerate(shown.items())
+        for label, m, href in zip(figures.MONTHS, months, hrefs[year], strict=True)
+        if m.denominator and not m.not_recorded
+    }
     return components.frame_table(
-        figures.month_table({k: series[k] for k in (other, sel)}),
-        f"{title}, by month",
+        figures.month_table(shown),
+        f"{title}, by month, {sel.replace('-', '/')} and {other.replace('-', '/')}, "
+        f"{who(team, staff)}",
         f"{measure}-month-table",
+        links,
     )
 
 
@@ -197,6 +256,8 @@ def register_records(
             frame = fetch(*values)
         except AccessDenied as exc:
             return (components.notices([str(exc)]), str(exc), True, True, 0), -1
+        except QueryError as exc:  # e.g. a period that ends before it starts: say why
+            return (components.notices([str(exc)]), "", True, True, 0), -2
         shown = components.records_page(frame, columns, page, caption(*values) + scope_note())
         return shown, len(frame)
 
@@ -208,7 +269,7 @@ def register_records(
         # showing of child-level rows writes its audit record.
         shown, rows = cached_view(page, *values)
         chose = {k: v for k, v in zip(keys, values, strict=True) if k in ("team", "staff")}
-        if rows < 0 and any(v not in (None, EVERYONE) for v in chose.values()):
+        if rows == -1 and any(v not in (None, EVERYONE) for v in chose.values()):
             # A person or team outside the viewer's scope was asked for: on the trail.
             data.refused(str(shown[1]), {"table": prefix, **chose})
             table, _status, no_prev, no_next, drawn = shown
@@ -250,15 +311,16 @@ def register_records(
         *[State(i.component_id, i.component_property) for i in inputs],
         prevent_initial_call=True,
     )
-    def update_records_download(_csv: int, _xlsx: int, *values: Any) -> dict[str, Any]:
+    def update_records_download(_csv: int, _xlsx: int, *values: Any) -> Any:
         fmt = "xlsx" if ctx.triggered_id == f"{prefix}-xlsx" else "csv"
-        frame = fetch(*values)
-        name = f"{figures.safe_name(file_name(*values))}.{fmt}"
+        frame = fetch(*values)  # a bad period is a QueryError: 400 with its sentence
         data.audit(
             "export", f"{label} ({fmt})", len(frame), {**audit_filters(*values), "format": fmt}
         )
-        payload = exports.records_file(frame, columns, fmt, caption(*values) + scope_note())
-        return {**payload, "filename": name}
+        return exports.records_file(
+            frame, columns, fmt, caption(*values) + scope_note(), data.load_info().extract_as_of,
+            file_name(*values),
+        )  # fmt: skip
 
     return cached_records_view
 
@@ -295,6 +357,7 @@ def register_yoy(
         prevent_initial_call=True,
     )(cached_chart)
     callback(Output(table_id, "children"), *inputs, prevent_initial_call=True)(cached_table)
+    register_point_links(chart_id)
     return cached_chart, cached_table
 
 

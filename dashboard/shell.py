@@ -121,7 +121,13 @@ def shell_layout() -> html.Div:
     try:
         scope = data.current_scope()
     except AccessDenied:
-        return html.Div([dash.page_container, html.Div(id="data-banner")])
+        return html.Div(
+            [
+                dash.page_container,
+                html.Div(id="data-banner"),
+                dcc.Location(id="sqa-nav", refresh="callback-nav"),
+            ]
+        )
     return html.Div(
         [
             html.A("Skip to main content", href="#main", className="visually-hidden-focusable"),
@@ -166,6 +172,7 @@ def shell_layout() -> html.Div:
                 className="mb-0",
             ),
             html.Div(id="data-banner", role="status"),
+            dcc.Location(id="sqa-nav", refresh="callback-nav"),  # a chart point's records
             html.Main(dbc.Container(dash.page_container, fluid=True, className="py-3"), id="main"),
         ]
     )

@@ -112,9 +112,10 @@ class Pack:
     def footer(self) -> str:
         a, b = self.date_range
         return (
-            f"{self.group} · {self.period} ({a:%d %b %Y} to {b:%d %b %Y}) · data as of "
-            f"{self.snapshot.extract_as_of:%d %b %Y %H:%M} UTC · figures frozen "
-            f"{self.snapshot.taken_at[:10]} (snapshot {self.snapshot.month}) · "
+            f"{self.group} · {self.period} ({figures.uk_date(a)} to {figures.uk_date(b)}) · "
+            "data as of "
+            f"{figures.uk_datetime(self.snapshot.extract_as_of)} · figures frozen "
+            f"{figures.uk_stamp(self.snapshot.taken_at)} (snapshot {self.snapshot.month}) · "
             f"{self.audience} use"
         )
 
@@ -362,15 +363,15 @@ def to_pdf(pack: Pack, images: dict[str, bytes]) -> bytes:
         Paragraph(f"{pack.group} · {a:%d %B %Y} to {b:%d %B %Y}", styles["Heading2"]),
         Spacer(1, 1 * cm),
         Paragraph(
-            f"Data as of {pack.snapshot.extract_as_of:%d %B %Y %H:%M} UTC. Figures frozen on "
-            f"{pack.snapshot.taken_at[:10]} by {pack.snapshot.taken_by} (snapshot "
+            f"Data as of {figures.uk_datetime(pack.snapshot.extract_as_of)}. Figures frozen on "
+            f"{figures.uk_stamp(pack.snapshot.taken_at)} by {pack.snapshot.taken_by} (snapshot "
             f"{pack.snapshot.month}), so they do not change when later extracts backfill "
             "records.",
             body,
         ),
         Paragraph(f"{pack.audience} use. {pack.disclosure.note()}", body),
         Paragraph(
-            f"Made {pack.made_at:%d %B %Y %H:%M} UTC by the SQA Dashboard. Children appear "
+            f"Made {figures.uk_datetime(pack.made_at)} by the SQA Dashboard. Children appear "
             "in no table: every figure is a count or a rate.",
             small,
         ),
@@ -510,8 +511,8 @@ def to_pptx(pack: Pack, images: dict[str, bytes]) -> bytes:
     text(slide, f"{pack.group} · {a:%d %B %Y} to {b:%d %B %Y}", 2, 8.3, 30, 1.2, size=18)
     text(
         slide,
-        f"Data as of {pack.snapshot.extract_as_of:%d %B %Y %H:%M} UTC · figures frozen "
-        f"{pack.snapshot.taken_at[:10]} (snapshot {pack.snapshot.month})\n"
+        f"Data as of {figures.uk_datetime(pack.snapshot.extract_as_of)} · figures frozen "
+        f"{figures.uk_stamp(pack.snapshot.taken_at)} (snapshot {pack.snapshot.month})\n"
         f"{pack.audience} use. {pack.disclosure.note()}",
         2, 10.5, 30, 3, size=14,
     )  # fmt: skip

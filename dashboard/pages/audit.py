@@ -9,7 +9,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
 
-from dashboard import components, data, pagekit
+from dashboard import components, data, figures, pagekit
 
 dash.register_page(__name__, path="/audit", name="Audit", title="Audit trail · SQA Dashboard")
 
@@ -23,7 +23,7 @@ CSV = "audit-csv"
 DOWNLOAD = "audit-download"
 SHOWN = 200
 HEADINGS = {
-    "at": "When (UTC)",
+    "at": "When (UK time)",
     "username": "User",
     "role": "Role",
     "action": "Action",
@@ -35,13 +35,15 @@ HEADINGS = {
 
 def _day(raw: str | None) -> dt.date | None:
     try:
-        return dt.date.fromisoformat(raw) if raw else None
+        return dt.date.fromisoformat(raw[:10]) if raw else None
     except ValueError:
         return None
 
 
 def _result(since: str | None, until: str | None, user: str | None, text: str | None) -> Any:
     frame = data.audit_search(_day(since), _day(until), user or None, text or None)
+    if len(frame):
+        frame = frame.assign(at=frame["at"].map(figures.uk_stamp))
     caption = f"{len(frame):,} records, newest first" + (
         f" (the newest {SHOWN} shown; download them all as CSV)" if len(frame) > SHOWN else ""
     )
@@ -69,11 +71,9 @@ def layout(**_params: str | None) -> Any:
             html.Div(
                 [
                     components.labelled(
-                        "From", dbc.Input(id=SINCE, type="date", value=since), SINCE, 2
+                        "From", components.date_input(SINCE, dt.date.fromisoformat(since)), SINCE, 2
                     ),
-                    components.labelled(
-                        "To", dbc.Input(id=UNTIL, type="date", value=today.isoformat()), UNTIL, 2
-                    ),
+                    components.labelled("To", components.date_input(UNTIL, today), UNTIL, 2),
                     components.labelled("User", dbc.Input(id=USER, type="text"), USER, 2),
                     components.labelled(
                         "Action or filter contains", dbc.Input(id=TEXT, type="text"), TEXT, 3
@@ -105,8 +105,8 @@ def layout(**_params: str | None) -> Any:
 @dash.callback(
     Output(RESULT, "children"),
     Input(SEARCH, "n_clicks"),
-    State(SINCE, "value"),
-    State(UNTIL, "value"),
+    State(SINCE, "date"),
+    State(UNTIL, "date"),
     State(USER, "value"),
     State(TEXT, "value"),
     prevent_initial_call=True,
@@ -120,8 +120,8 @@ def update_result(
 @dash.callback(
     Output(DOWNLOAD, "data"),
     Input(CSV, "n_clicks"),
-    State(SINCE, "value"),
-    State(UNTIL, "value"),
+    State(SINCE, "date"),
+    State(UNTIL, "date"),
     State(USER, "value"),
     State(TEXT, "value"),
     prevent_initial_call=True,

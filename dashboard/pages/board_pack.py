@@ -10,7 +10,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, ctx, dcc, html
 
-from dashboard import components, data, pagekit
+from dashboard import components, data, figures, pagekit
 from dashboard.packs import boardpack
 from queries.core.errors import ConfigError, SqaError
 from queries.measures.disclosure import INTERNAL, Disclosure
@@ -91,9 +91,10 @@ def status(fy: str, quarter: str, group: str, audience: str = "internal") -> Any
         [
             html.P(
                 [
-                    html.Strong(f"Figures frozen {snap.taken_at[:10]} "),
-                    f"by {snap.taken_by}, from the extract of {snap.extract_as_of:%d %b %Y %H:%M} "
-                    f"UTC (snapshot {month}). The pack uses these figures.",
+                    html.Strong(f"Figures frozen {figures.uk_stamp(snap.taken_at)} "),
+                    f"by {snap.taken_by}, from the extract of "
+                    f"{figures.uk_datetime(snap.extract_as_of)} "
+                    f"(snapshot {month}). The pack uses these figures.",
                 ],
                 id="pack-frozen",
             ),

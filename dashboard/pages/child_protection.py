@@ -190,7 +190,11 @@ def update_by_chair(fy: str, team: str, measure: str) -> Any:
         data.load_info().extract_as_of,
         unit,
         data.targets()[measure].target,
+        lambda person: pagekit.records_href(measure, start, end, team, person),
     )
+
+
+pagekit.register_point_links(BY_CHAIR)
 
 
 def _records(fy: str, team: str, staff: str, kind: str, late: list[str]) -> Any:

@@ -153,7 +153,11 @@ def update_by_iro(fy: str, team: str) -> Any:
         data.load_info().extract_as_of,
         "% of reviews held on time",
         data.targets()[MEASURE].target,
+        lambda person: pagekit.records_href(MEASURE, start, end, team, person),
     )
+
+
+pagekit.register_point_links(BY_IRO)
 
 
 def _records(fy: str, team: str, staff: str, late: list[str]) -> Any:

@@ -128,7 +128,13 @@ def layout(staff_id: str = "", **_params: str | None) -> Any:
             dbc.Col(
                 [
                     dbc.Table(
-                        [html.Caption(f"{label}: {start:%d %b %Y} to {end:%d %b %Y}"), head, body],
+                        [
+                            html.Caption(
+                                f"{label}: {figures.uk_date(start)} to {figures.uk_date(end)}"
+                            ),
+                            head,
+                            body,
+                        ],
                         bordered=True,
                         size="sm",
                         className="caption-top bg-white",
@@ -180,7 +186,7 @@ def layout(staff_id: str = "", **_params: str | None) -> Any:
         [
             html.H1(f"{name}"),
             html.P(
-                f"{team} · staff id {staff_id} · data as of {info.extract_as_of:%d %b %Y}",
+                f"{team} · staff id {staff_id} · data as of {figures.uk_date(info.extract_as_of)}",
                 className="text-body-secondary",
             ),
             _now(staff_id, fy),

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
+import pandas as pd
 from dash import Input, Output, dcc, html
 
 from dashboard import components, data, figures, pagekit
+from dashboard.packs import boardpack
 from dashboard.view import CUSTOM, chosen
 from queries.measures import spc
-from queries.measures.kpis import KPI_LABELS, Filters, Ratio
+from queries.measures.kpis import MEASURE_LABELS, Filters, Ratio
 from queries.measures.periods import fy_label, fy_of, preset_range, same_period_last_year
 from queries.measures.targets import Target, rag
 
@@ -28,8 +31,8 @@ CAPTION = "ov-caption"
 URL = "ov-url"
 CONTROLS = {
     "period": PERIOD,
-    "from": DATE_FROM,
-    "to": DATE_TO,
+    "from": f"{DATE_FROM}.date",
+    "to": f"{DATE_TO}.date",
     "team": TEAM,
     "staff": STAFF,
 }
@@ -44,7 +47,11 @@ RECORDS_PAGE = {
     "cla_participation": ("/participation", "CLA reviews coded PN1-PN7 in the period"),
     "cla_attendance": ("/participation", "CLA reviews coded PN1-PN7 in the period"),
     "minutes_within_20_working_days": ("/quality", "Review minutes due in the period"),
+    "reviews_with_contact_since_last": ("/quality?section=contacts", "Reviews with no contact"),
+    "feedback_yes": ("/quality?section=feedback", "Feedback by question"),
 }
+# Every measure the board pack shows, in the pack's order.
+ORDER = [m for _section, measures in boardpack.SECTIONS for m in measures]
 
 pagekit.register_url_sync(URL, CONTROLS)
 
@@ -83,11 +90,11 @@ def layout(**params: str | None) -> Any:
 
 @dash.callback(
     Output(PERIOD, "value"),
-    Output(DATE_FROM, "value"),
-    Output(DATE_TO, "value"),
+    Output(DATE_FROM, "date"),
+    Output(DATE_TO, "date"),
     Input(PERIOD, "value"),
-    Input(DATE_FROM, "value"),
-    Input(DATE_TO, "value"),
+    Input(DATE_FROM, "date"),
+    Input(DATE_TO, "date"),
     prevent_initial_call=True,
 )
 def update_period(period: str, start: str | None, end: str | None) -> tuple[Any, Any, Any]:
@@ -107,8 +114,8 @@ def update_period(period: str, start: str | None, end: str | None) -> tuple[Any,
 @dash.callback(
     Output(TABLE, "children"),
     Output(CAPTION, "children"),
-    Input(DATE_FROM, "value"),
-    Input(DATE_TO, "value"),
+    Input(DATE_FROM, "date"),
+    Input(DATE_TO, "date"),
     Input(TEAM, "value"),
     Input(STAFF, "value"),
 )
@@ -126,7 +133,8 @@ def update_kpi_table(
     now = data.kpi_range(date_from, date_to, filters)
     last_year = data.kpi_range(*same_period_last_year(date_from, date_to), filters)
     caption = (
-        f"{date_from:%d %b %Y} to {date_to:%d %b %Y} · {pagekit.who(team, staff)} · "
+        f"{figures.uk_date(date_from)} to {figures.uk_date(date_to)} · "
+        f"{pagekit.who(team, staff)} · "
         f"{figures.as_of_note(data.load_info().extract_as_of)}"
     )
     gone = data.left_out(date_from, date_to, filters)
@@ -135,9 +143,11 @@ def update_kpi_table(
     first = (
         f"{last.year - 2}-{last.month + 1:02d}" if last.month < 12 else f"{last.year - 1}-01"
     )  # 24 months ending with the period's last
-    icons = {k: data.spc_chart(k, first, f"{last:%Y-%m}", filters) for k in KPI_LABELS}
+    icons = {k: data.spc_chart(k, first, f"{last:%Y-%m}", filters) for k in ORDER}
     table = kpi_table(now, last_year, data.targets(), date_from, date_to, team, staff, gone, icons)
-    return table, caption
+    frame = kpi_frame(now, last_year, data.targets(), icons)
+    what = f"Key performance indicators, {caption.rsplit(' · ', 1)[0]}"
+    return html.Div([table, components.download_links("ov-kpis", what, frame)]), caption
 
 
 def kpi_table(
@@ -169,8 +179,10 @@ def kpi_table(
     ]
     rows = []
     fy = fy_label(fy_of(date_to))
-    for key, label in KPI_LABELS.items():
+    for key in ORDER:
+        label = MEASURE_LABELS[key]
         r, t, prev = now[key], targets[key], last_year[key]
+        to_records = functools.partial(pagekit.records_href, key, date_from, date_to, team, staff)
         ind = rag(r.rate, t, r.not_recorded)
         gone = sum((left_out or {}).get(key, {}).values())
         page, mi_text = RECORDS_PAGE[key]
@@ -179,8 +191,26 @@ def kpi_table(
             html.Tr(
                 [
                     html.Th(label, scope="row"),
-                    html.Td("–" if r.not_recorded else f"{r.numerator:,}", className="text-end"),
-                    html.Td("–" if r.not_recorded else f"{r.denominator:,}", className="text-end"),
+                    html.Td(
+                        "–"
+                        if r.not_recorded
+                        else dcc.Link(
+                            f"{r.numerator:,}",
+                            href=to_records("yes"),
+                            title=f"The {r.numerator:,} records that met the standard",
+                        ),
+                        className="text-end",
+                    ),
+                    html.Td(
+                        "–"
+                        if r.not_recorded
+                        else dcc.Link(
+                            f"{r.denominator:,}",
+                            href=to_records(),
+                            title=f"All {r.denominator:,} records behind this figure",
+                        ),
+                        className="text-end",
+                    ),  # fmt: skip
                     html.Td(
                         [
                             "Not recorded in this source"
@@ -225,7 +255,10 @@ def kpi_table(
         )
     return dbc.Table(
         [
-            html.Caption(f"Key performance indicators, {date_from:%d %b %Y} to {date_to:%d %b %Y}"),
+            html.Caption(
+                f"Key performance indicators, {figures.uk_date(date_from)} to "
+                f"{figures.uk_date(date_to)}"
+            ),
             html.Thead(html.Tr([html.Th(h, scope="col") for h in head])),
             html.Tbody(rows),
         ],
@@ -234,6 +267,37 @@ def kpi_table(
         responsive=True,
         className="kpi-table caption-top bg-white",
     )
+
+
+def kpi_frame(
+    now: dict[str, Ratio],
+    last_year: dict[str, Ratio],
+    targets: dict[str, Target],
+    icons: dict[str, spc.Chart],
+) -> pd.DataFrame:
+    """The KPI table as the file a board paper's author downloads: the same rows and
+    figures, the numbers as numbers."""
+    rows = []
+    for key in ORDER:
+        r, t, prev = now[key], targets[key], last_year[key]
+        ind = rag(r.rate, t, r.not_recorded)
+        chart = icons.get(key)
+        rows.append(
+            {
+                "Measure": MEASURE_LABELS[key],
+                "Numerator": None if r.not_recorded else r.numerator,
+                "Denominator": None if r.not_recorded else r.denominator,
+                "Result": r.not_recorded or figures.pct(r.rate, 1),
+                "Indicator": ind.word,
+                "Variation (SPC)": spc.variation_words(chart.variation) if chart else "",
+                "Assurance (SPC)": spc.assurance_words(chart.assurance) if chart else "",
+                "Target": figures.pct(t.target),
+                "Same period last year": figures.pct(prev.rate, 1),
+                "Statistical neighbours": _comparator(t.stat_neighbours, t),
+                "England": _comparator(t.england, t),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def _comparator(value: float | None, target: Target) -> str:

@@ -157,6 +157,37 @@ def review_records(
     ).df()
 
 
+def measure_records(
+    con: duckdb.DuckDBPyConnection,
+    measure: str,
+    date_from: dt.date,
+    date_to: dt.date,
+    filters: Filters = EVERYONE,
+    only_met: bool | None = None,
+    limit: int = MAX_RECORDS,
+    *,
+    scope: Scope,
+) -> pd.DataFrame:
+    """Exactly the events behind one ratio figure: its denominator's rows over the period,
+    each marked ``met`` (in the numerator), not met first; narrowed to the children
+    ``scope`` may see. ``only_met`` keeps the met (True) or not met (False) rows only."""
+    check_measure(measure)
+    filters = record_filters(con, scope, filters)
+    if date_to < date_from:
+        raise QueryError(f"the period ends ({date_to}) before it starts ({date_from})")
+    return con.execute(
+        sqlfiles.read("drilldown", "measure_records"),
+        {
+            "measure": measure,
+            "date_from": date_from,
+            "date_to": date_to,
+            "only_met": only_met,
+            "limit": limit,
+            **filters.params(),
+        },
+    ).df()
+
+
 def conference_records(
     con: duckdb.DuckDBPyConnection,
     date_from: dt.date,

@@ -591,7 +591,7 @@ FILTER_KEYS = frozenset(
     {
         "fy", "compare", "from", "to", "period", "month", "team", "staff", "page", "format",
         "measure", "table", "grain", "kind", "audience", "late_only", "account", "role",
-        "change", "path", "replace", "file", "reason", "days",
+        "change", "path", "replace", "file", "reason", "days", "met",
     }
 )  # fmt: skip
 MAX_TEXT = 200

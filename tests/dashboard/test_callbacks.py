@@ -33,7 +33,7 @@ def test_overview_kpi_table_for_the_year(app: dash.Dash) -> None:
     assert row[5].split(" ", 1)[1].startswith(("Common cause", "Special cause", "No data"))
     assert row[6].startswith(("Consistently", "Hit and miss", "No assurance"))
     assert row[7] == "95%"
-    assert "01 Apr 2020 to 31 Mar 2021 · All teams" in caption
+    assert "1 Apr 2020 to 31 Mar 2021 · All teams" in caption
     # Participation: PN1, PN7, PN5 -> PN1-PN6 are R1 and R3: 2 of 3. Attendance: R1: 1 of 3.
     part = cells[cells.index("Children participating in their review") :][:4]
     att = cells[cells.index("Children attending their review") :][:4]
@@ -92,10 +92,10 @@ def test_cla_chart_month_table_and_records(app: dash.Dash) -> None:
     # Late first: C2 (1 day late) heads the table; the two on-time C1 reviews follow.
     assert cells[cells.index("Team") + 1 :][:9] == [
         "C2",
-        "2020-04-24",
+        "24 Apr 2020",  # dates in the one UK style
         "1",
-        "2020-05-26",
-        "2020-05-27",
+        "26 May 2020",
+        "27 May 2020",
         "1",
         "Late",
         "Iro Two",
@@ -153,7 +153,8 @@ def test_banner_says_when_data_was_extracted(app: dash.Dash) -> None:
     from dashboard import shell
 
     banner = texts(shell.update_data_banner("/"))
-    assert any(t.startswith("Data extracted 31 Oct 2026 22:00 UTC") for t in banner)
+    # 22:00 UTC on 31 Oct 2026 is 22:00 in the UK: GMT again from 25 Oct.
+    assert any(t.startswith("Data extracted 31 Oct 2026 22:00") for t in banner)
 
 
 def test_definitions_page_has_an_anchor_per_kpi(app: dash.Dash) -> None:

@@ -93,7 +93,7 @@ def test_yoy_chart_carries_title_context_units_and_as_of() -> None:
     )
     title = fig.layout.title.text
     assert "Reviews on time" in title and "North" in title
-    assert "Data as of 01 Apr 2021 02:00 UTC" in title
+    assert "Data as of 1 Apr 2021 03:00" in title  # 02:00 UTC, in BST since 28 Mar
     assert fig.layout.yaxis.title.text == "% on time"
     assert [t.name for t in fig.data] == ["2019/20", "2020/21"]
     # The selected year is drawn last (on top), thicker, and its empty March is a gap.

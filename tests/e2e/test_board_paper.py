@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
-from playwright.sync_api import Page
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
-from tests.e2e.test_pages import PAGES
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.test_pages import PAGES, pct0, sqa
 
 pytestmark = pytest.mark.e2e
 
@@ -31,3 +35,71 @@ def test_no_rate_axis_runs_past_100_percent(page: Page, server: str, path: str) 
     assert axes, f"{path} draws no percent axis"
     over = [a for a in axes if a["range"][1] > 100.0001]
     assert over == []
+
+
+def _records_count(page: Page) -> int:
+    status = page.locator("#rec-records-status")
+    expect(status).to_contain_text("of", timeout=20_000)
+    text = status.inner_text()
+    return int(re.search(r"of ([\d,]+) ·", text).group(1).replace(",", ""))  # type: ignore[union-attr]
+
+
+def test_every_kpi_cell_leads_to_exactly_its_records(
+    page: Page, server: str, demo_db: Path
+) -> None:
+    # Last quarter of the demo (the extract is 1 Jul 2021): 1 Apr to 30 Jun 2021.
+    page.goto(server + "/?period=last_quarter", wait_until="networkidle")
+    k = sqa("kpis", "--from", "2021-04-01", "--to", "2021-06-30", db=demo_db)["kpis"]
+    for measure in ("cla_reviews_on_time", "cla_participation", "minutes_within_20_working_days"):
+        row = page.locator(f"#ov-row-{measure}")
+        expect(row).to_be_visible(timeout=20_000)
+        den = row.locator("td").nth(1).get_by_role("link")
+        expect(den).to_have_text(f"{k[measure]['denominator']:,}")
+        href = den.get_attribute("href") or ""
+        q = parse_qs(urlparse(href).query)
+        assert q["measure"] == [measure] and q["from"] == ["2021-04-01"]
+        assert q["to"] == ["2021-06-30"]
+        page.goto(server + href, wait_until="networkidle")
+        assert _records_count(page) == k[measure]["denominator"]
+        met = page.locator("#rec-records-table tbody tr td:nth-child(3)").all_inner_texts()
+        assert set(met) <= {"✔ Met", "✖ Not met"} and met
+        page.goto(server + "/?period=last_quarter", wait_until="networkidle")
+
+
+def test_a_month_cell_and_a_persons_dot_lead_to_their_records(
+    page: Page, server: str, demo_db: Path
+) -> None:
+    page.goto(server + "/cla-reviews?fy=2020-21", wait_until="networkidle")
+    months = sqa("series", "--measure", "cla_reviews_on_time", "--fy", "2020-21", db=demo_db)
+    may = months["months"][1]
+    cell = page.locator("#cla-months tbody tr").nth(1).locator("td").nth(1)
+    expect(cell).to_have_text(pct0(may["rate"]), timeout=20_000)
+    cell.get_by_role("link").click()
+    page.wait_for_url(re.compile(r"/records\?"))
+    q = parse_qs(urlparse(page.url).query)
+    assert q["from"] == ["2020-05-01"] and q["to"] == ["2020-05-31"]
+    assert _records_count(page) == may["denominator"]
+    # A dot on the by-IRO chart: that person's reviews for the year.
+    page.goto(server + "/cla-reviews?fy=2020-21", wait_until="networkidle")
+    dot = page.locator("#cla-by-iro .scatterlayer .point").last
+    expect(dot).to_be_visible(timeout=20_000)
+    dot.click(force=True)
+    page.wait_for_url(re.compile(r"/records\?.*staff="), timeout=20_000)
+    staff = parse_qs(urlparse(page.url).query)["staff"][0]
+    own = sqa("kpis", "--from", "2020-04-01", "--to", "2021-03-31", "--staff", staff,
+              db=demo_db)["kpis"]["cla_reviews_on_time"]  # fmt: skip
+    assert _records_count(page) == own["denominator"]
+
+
+def test_a_month_still_changing_is_marked_provisional(page: Page, server: str) -> None:
+    # The demo's extract is 1 Jul 2021: June has ended, but June's last minutes are due on
+    # the 20th working day after 30 Jun (28 Jul 2021), so June's minutes can still change.
+    page.goto(server + "/quality?fy=2021-22", wait_until="networkidle")
+    row = page.locator("#qa-minutes-table tbody tr").last
+    expect(row).to_contain_text("2021/22", timeout=20_000)
+    assert row.locator("td").nth(2).inner_text().endswith("provisional")  # June
+    assert not row.locator("td").nth(1).inner_text().endswith("provisional")  # May
+    names = page.evaluate(
+        "() => document.querySelector('#qa-minutes-chart .js-plotly-plot').data.map(t => t.name)"
+    )
+    assert "2021/22 provisional" in names

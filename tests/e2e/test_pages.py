@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 import re
@@ -72,7 +73,8 @@ def pct0(rate: float | None) -> str:
 def test_every_page_opens_without_console_errors(page: Page, server: str, path: str) -> None:
     page.goto(server + path, wait_until="networkidle")
     expect(page.locator(PAGES[path]).first).to_be_visible(timeout=20_000)
-    expect(page.locator("#data-banner")).to_contain_text("Data extracted 01 Jul 2021 02:00 UTC")
+    # 02:00 UTC on 1 Jul 2021 is 03:00 BST: times are shown in UK time.
+    expect(page.locator("#data-banner")).to_contain_text("Data extracted 1 Jul 2021 03:00")
 
 
 def test_overview_filter_gives_what_sqa_kpis_prints(page: Page, server: str, demo_db: Path) -> None:
@@ -104,7 +106,7 @@ def test_overview_preset_changes_the_period(page: Page, server: str, demo_db: Pa
     page.goto(server + "/", wait_until="networkidle")
     page.get_by_label("Last quarter").check()
     # As of 1 Jul 2021 the last complete quarter is April to June 2021.
-    expect(page.locator("#ov-caption")).to_contain_text("01 Apr 2021 to 30 Jun 2021")
+    expect(page.locator("#ov-caption")).to_contain_text("1 Apr 2021 to 30 Jun 2021")
     q = sqa("kpis", "--from", "2021-04-01", "--to", "2021-06-30", db=demo_db)["kpis"]
     expect(page.locator("#ov-row-icpc_within_15_working_days td").nth(1)).to_have_text(
         f"{q['icpc_within_15_working_days']['denominator']:,}"
@@ -154,12 +156,20 @@ def test_drilldown_lists_the_records_behind_the_number(
     assert statuses and set(statuses) == {"Late"}
     with page.expect_download() as download:
         page.get_by_role("button", name="Download CSV of all reviews").click()
-    assert download.value.suggested_filename == "cla_reviews_2020-21_All_teams_late.csv"
-    lines = Path(download.value.path()).read_text().splitlines()
-    assert lines[0] == (
-        "Child id,Period of care began,Review no.,Due,Held,Days late,Status,IRO,Team"
+    # The name and the first lines say what the file is: measure, year, whose, late only,
+    # the data's date (the demo's extract, 1 Jul 2021) and its audience.
+    assert download.value.suggested_filename == (
+        "cla_reviews_2020-21_All_teams_late_data_2021-07-01_internal_child_level.csv"
     )
-    assert len(lines) == late + 1
+    lines = list(csv.reader(Path(download.value.path()).read_text().splitlines()))
+    assert lines[0] == ["CLA reviews held in 2020/21, All teams, late only: late first"]
+    assert lines[1] == ["Data as of 1 Jul 2021 03:00"]  # 02:00 UTC, in BST
+    assert lines[2][0].startswith("Audience: internal only. Child-level records")
+    assert lines[3] == [
+        "Child id", "Period of care began", "Review no.", "Due", "Held", "Days late", "Status",
+        "IRO", "Team",
+    ]  # fmt: skip
+    assert len(lines) == late + 4
 
 
 def test_a_bookmarked_view_opens_as_it_was_saved(page: Page, server: str) -> None:
@@ -375,10 +385,26 @@ def test_a_table_downloads_as_excel(page: Page, server: str, tmp_path: Path) -> 
         ).click()
     path = tmp_path / "t.xlsx"
     info.value.save_as(path)
+    assert info.value.suggested_filename == (
+        "CLA_reviews_held_on_time_by_team_2020_21_data_2021-07-01_internal.xlsx"
+    )
     ws = openpyxl.load_workbook(path).active
     assert ws is not None
-    rows = [[str(c.value) for c in r] for r in ws.iter_rows(min_row=5)]
-    assert rows == shown  # the table as shown, cell for cell
+    # Title rows say what it is, when the data is from, and who it is for.
+    assert ws["A1"].value == "CLA reviews held on time by team, 2020/21"
+    assert ws["A2"].value == "Data as of 1 Jul 2021 03:00"
+    assert str(ws["A3"].value).startswith("Audience: internal.")
+    assert [c.value for c in ws[5]] == ["Team", "Held", "On time", "Rate"]
+    cells = [list(r) for r in ws.iter_rows(min_row=6)]
+    # The table as shown, cell for cell, but typed: counts as whole numbers, rates as
+    # numbers with a percent format (96.2% is stored as 0.962), so a paper can chart them.
+    for row, seen in zip(cells, shown, strict=True):
+        team, held, on_time, rate = row
+        assert team.value == seen[0]
+        assert held.value == int(seen[1].replace(",", "")) and isinstance(held.value, int)
+        assert on_time.value == int(seen[2].replace(",", ""))
+        assert isinstance(rate.value, float) and rate.number_format == "0.0%"
+        assert f"{rate.value * 100:.1f}%" == seen[3]
 
 
 def test_zz_a_failed_load_shows_a_banner_and_changes_nothing(

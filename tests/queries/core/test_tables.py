@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import openpyxl
 import pandas as pd
+import pytest
 
 from queries.core.tables import frame_csv, frame_xlsx, neutralise
 
@@ -48,3 +50,30 @@ def test_excel_cells_hold_text_never_formulas() -> None:
     cells = [row[0] for row in ws.iter_rows(min_row=4, values_only=True)]
     assert cells[0] == "'\r'=1+1" and cells[4] == "'=SUM(A1)"
     assert all(not str(c).startswith("=") for c in cells)
+
+
+@pytest.mark.parametrize(
+    ("shown", "stored", "fmt"),
+    [
+        ("95%", 0.95, "0%"),
+        ("95.6%", 0.956, "0.0%"),
+        ("100%", 1.0, "0%"),
+        ("1,358", 1358, "#,##0"),
+        ("581", 581, "#,##0"),
+        ("0012", "0012", ""),  # an id with leading zeros stays text
+        ("C0004496", "C0004496", ""),
+        ("97% (31 of 32)", "97% (31 of 32)", ""),  # words stay words
+        ("2026-12-01", dt.datetime(2026, 12, 1), "d mmm yyyy"),
+        ("1 Dec 2026", dt.datetime(2026, 12, 1), "d mmm yyyy"),
+        ("31 Feb 2026", "31 Feb 2026", ""),  # not a date: left as it is
+    ],
+)
+def test_excel_stores_figures_typed(shown: str, stored: object, fmt: str) -> None:
+    blob = frame_xlsx(pd.DataFrame({"Figure": [shown]}), "A title", ["Data as of", "Audience"])
+    ws = openpyxl.load_workbook(io.BytesIO(blob)).active
+    assert ws is not None
+    assert [ws["A1"].value, ws["A2"].value, ws["A3"].value] == ["A title", "Data as of", "Audience"]
+    cell = ws["A6"]  # title, two notes, a blank row, the header, then the value
+    assert cell.value == stored
+    if fmt:
+        assert cell.number_format == fmt
