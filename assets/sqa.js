@@ -9,6 +9,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       var params = new URLSearchParams();
       names.forEach(function (name, i) {
         var v = args[i];
+        if (Array.isArray(v)) { v = v.join(","); }  /* a switch: ["late"] or [] */
         if (v !== null && v !== undefined && v !== "" && v !== "__all__") { params.set(name, v); }
       });
       var qs = params.toString();

@@ -38,7 +38,7 @@ import dash
 from flask import Flask, Response, g, redirect, request, session
 from flask.sessions import SecureCookieSessionInterface
 
-from queries.access.scope import ROLES, Scope
+from queries.access.scope import ROLES, Scope, require_admin, require_data_quality
 from queries.core.errors import AccessDenied, AuthError, SqaError
 from queries.core.settings import Settings
 from queries.state import accounts
@@ -120,9 +120,12 @@ def install(app: dash.Dash, settings: Settings) -> None:
             return None
         if request.method not in SAFE_METHODS and not _same_origin():
             return _refuse(403, "This request came from another site, so it was refused.")
-        if settings.auth == "proxy":
-            return _from_proxy(settings, networks)
-        return _from_session(settings)
+        outcome = (
+            _from_proxy(settings, networks) if settings.auth == "proxy" else _from_session(settings)
+        )
+        if outcome is not None:
+            return outcome
+        return page_gate(request.path, g.get("sqa_scope"))
 
     @server.route("/sign-in", methods=["GET", "POST"])
     def sign_in() -> Any:
@@ -226,6 +229,25 @@ def install(app: dash.Dash, settings: Settings) -> None:
                 samesite="Strict",
             )
         return response
+
+
+def page_gate(path: str, scope: object) -> Response | None:
+    """A page outside the viewer's role, asked for by its address, answers HTTP 403 with
+    the sentence the page would show (the page itself still says so if reached in-app)."""
+    if not isinstance(scope, Scope) or request.method != "GET":
+        return None
+    page = "/" + path.strip("/").split("/", 1)[0]
+    if page == "/audit":
+        try:
+            require_admin(scope)
+        except AccessDenied as exc:
+            return _refuse(403, str(exc))
+    if page == "/data-quality":
+        try:
+            require_data_quality(scope)
+        except AccessDenied as exc:
+            return _refuse(403, str(exc))
+    return None
 
 
 def _refuse(status: int, message: str) -> Response:

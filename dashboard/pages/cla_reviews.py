@@ -30,7 +30,7 @@ BY_TEAM = "cla-by-team"
 LATE_ONLY = "cla-late-only"
 RECORDS = "cla-records"
 URL = "cla-url"
-CONTROLS = {"fy": FY, "cmp": CMP, "team": TEAM, "staff": STAFF}
+CONTROLS = {"fy": FY, "cmp": CMP, "team": TEAM, "staff": STAFF, "late": LATE_ONLY}
 RECORD_COLUMNS = (
     ("child_id", "Child id"),
     ("period_start", "Period of care began"),
@@ -53,6 +53,7 @@ def layout(**params: str | None) -> Any:
     ids = {"fy": FY, "cmp": CMP, "team": TEAM, "staff": STAFF}
     fy, cmp, team, staff = pagekit.control_values(ctx.view)
     fig, config = YOY[0](fy, cmp, team, staff)
+    late = ["late"] if params.get("late") == "late" else []
     return html.Div(
         [
             html.H1("CLA review timeliness"),
@@ -75,14 +76,14 @@ def layout(**params: str | None) -> Any:
             dbc.Checklist(
                 id=LATE_ONLY,
                 options=[{"label": "Late reviews only", "value": "late"}],
-                value=[],
+                value=late,
                 switch=True,
             ),
             html.P(
                 "Late reviews first. Children are shown by id only.",
                 className="small text-body-secondary",
             ),
-            components.records_block(RECORDS, "reviews", RECORDS_VIEW(0, fy, team, staff, [])),
+            components.records_block(RECORDS, "reviews", RECORDS_VIEW(0, fy, team, staff, late)),
             pagekit.url_stores(URL, CONTROLS),
         ]
     )

@@ -103,3 +103,21 @@ def test_a_month_still_changing_is_marked_provisional(page: Page, server: str) -
         "() => document.querySelector('#qa-minutes-chart .js-plotly-plot').data.map(t => t.name)"
     )
     assert "2021/22 provisional" in names
+
+
+def test_late_only_is_in_the_address_and_opens_as_saved(page: Page, server: str) -> None:
+    page.goto(server + "/cla-reviews?fy=2020-21", wait_until="networkidle")
+    expect(page.locator("#cla-records-status")).to_contain_text("Records", timeout=20_000)
+    page.get_by_label("Late reviews only").check()
+    page.wait_for_url(re.compile(r"late=late"))
+    page.goto(page.url, wait_until="networkidle")  # the bookmark opens as it was saved
+    expect(page.get_by_label("Late reviews only")).to_be_checked()
+    statuses = page.locator("#cla-records-table tbody tr td:nth-child(7)").all_inner_texts()
+    assert statuses and set(statuses) == {"Late"}
+
+
+def test_a_page_outside_the_role_answers_403(page: Page, server: str) -> None:
+    # A service manager is not an admin: the audit trail's address is refused with 403.
+    response = page.request.get(server + "/audit")
+    assert response.status == 403 and "for admins only" in response.text()
+    assert page.request.get(server + "/data-quality").status == 200  # managers may
