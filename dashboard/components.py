@@ -389,6 +389,9 @@ def records_rows(df: pd.DataFrame) -> list[dict[str, Any]]:
             out[col] = out[col].map(lambda d: figures.uk_date(d) if pd.notna(d) else None)
     if "on_time" in out:
         out["status"] = out["on_time"].map({True: "On time", False: "Late"})
+    for col in out.columns:  # codes in words (FORMAL -> Formal), from the one table
+        if out[col].dtype == object:
+            out[col] = out[col].map(lambda v: figures.words(v) if isinstance(v, str) else v)
     if "met" in out:  # a figure's drill-down: the numerator's rows marked, in words
         out["outcome"] = out["met"].map({True: "✔ Met", False: "✖ Not met"})
     out = out.astype(object).where(out.notna(), "")

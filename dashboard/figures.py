@@ -560,7 +560,7 @@ def display_table(df: pd.DataFrame, columns: Mapping[str, str]) -> pd.DataFrame:
             if isinstance(v, int) and not isinstance(v, bool)
             else f"{v:,.0f}"
             if isinstance(v, float)
-            else v.strftime("%Y-%m-%d")
+            else uk_date(v)
             if hasattr(v, "strftime")
             else words(str(v))
             for v in values.astype(object)

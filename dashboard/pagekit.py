@@ -226,6 +226,9 @@ RECORD_LABELS = {
     "cp-records": "conference records",
     "dq-records": "data-quality rows",
     "wl-records": "review worklist",
+    "rec-records": "records behind a figure",
+    "qa-gaps": "reviews without contact",
+    "qa-comments": "feedback comments",
 }
 
 

@@ -210,9 +210,7 @@ def section_contacts(fy: str, cmp: str, team: str, staff: str) -> Any:
     if not data.table_rows().get("direct_contacts"):
         return _no_data("direct_contacts.csv")
     start, end = _period(fy)
-    gaps = pagekit.child_rows(
-        "reviews_without_contact", start, end, Filters(chosen(team), chosen(staff))
-    )
+    gaps = _gaps(fy, team, staff) if data.current_scope().sees_children else None
     fig, config = pagekit.yoy_chart(
         "reviews_with_contact_since_last",
         "Reviews with an IRO contact since the last review",
@@ -248,25 +246,8 @@ def section_contacts(fy: str, cmp: str, team: str, staff: str) -> Any:
             if gaps is None
             else html.P(
                 f"{len(gaps):,} reviews in {fy.replace('-', '/')} followed a gap with no IRO "
-                "contact since the previous review.",
+                "contact since the previous review; they are listed below, the latest first.",
                 id="qa-gap-count",
-            ),
-            html.Div()
-            if gaps is None
-            else components.frame_table(
-                figures.display_table(
-                    gaps.head(25),
-                    {
-                        "child_id": "Child id",
-                        "previous_review_date": "Previous review",
-                        "review_date": "This review",
-                        "days_between": "Days between",
-                        "iro_name": "IRO",
-                        "team": "Team",
-                    },
-                ),
-                "Children with no IRO contact between two reviews (the latest 25)",
-                "qa-contact-gaps",
             ),
         ]
     )
@@ -309,29 +290,14 @@ def section_feedback(fy: str, cmp: str) -> Any:
         return _no_data("feedback.csv")
     a, b = parse_fy(fy), parse_fy(cmp)
     df = data.qa_table("feedback_questions", min(a, b), max(a, b))
-    if data.current_scope().sees_comments:
-        comments = data.child_table("feedback_comments", *_period(fy), Filters())
-        free_text: Any = components.frame_table(
-            figures.display_table(
-                comments.head(25),
-                {
-                    "response_date": "Date",
-                    "respondent_group": "From",
-                    "question_code": "Question",
-                    "answer": "Answer",
-                    "comment": "Comment",
-                    "staff_name": "IRO",
-                },
-            ),
-            f"Comments left in {fy.replace('-', '/')} (the latest 25 of {len(comments):,}); "
-            "for managers only",
-            "qa-feedback-comments",
-        )
-    else:
-        free_text = html.P(
+    free_text: Any = (
+        None
+        if data.current_scope().sees_comments
+        else html.P(
             "Free-text comments are shown to service and team managers only.",
             className="small text-body-secondary",
         )
+    )
     return html.Div(
         [
             components.frame_table(
@@ -446,7 +412,13 @@ def _section(section: str, fy: str, cmp: str, team: str, staff: str, grain: str)
             html.Div(section_pas(fy, cmp, team, staff, grain), id="qa-pas"),
         ]
     if section == "contacts":
-        return [html.Div(section_contacts(fy, cmp, team, staff), id="qa-contacts")]
+        shown: list[Any] = [html.Div(section_contacts(fy, cmp, team, staff), id="qa-contacts")]
+        if data.current_scope().sees_children and data.table_rows().get("direct_contacts"):
+            shown += [
+                html.H3("Reviews that followed a gap with no IRO contact", className="h5"),
+                components.records_block(GAPS, "reviews", GAPS_VIEW(0, fy, team, staff)),
+            ]
+        return shown
     if section == "audits":
         return [
             html.Div(
@@ -465,7 +437,13 @@ def _section(section: str, fy: str, cmp: str, team: str, staff: str, grain: str)
             html.Div(section_audits(fy, team, staff, "theme"), id="qa-audits-section"),
         ]
     if section == "feedback":
-        return [html.Div(section_feedback(fy, cmp), id="qa-feedback-section")]
+        parts: list[Any] = [html.Div(section_feedback(fy, cmp), id="qa-feedback-section")]
+        if data.current_scope().sees_comments and data.table_rows().get("feedback"):
+            parts += [
+                html.H3("Comments", className="h5"),
+                components.records_block(COMMENTS, "comments", COMMENTS_VIEW(0, fy)),
+            ]
+        return parts
     return [html.Div(section_caseloads(fy, team), id="qa-caseloads-section")]
 
 
@@ -520,6 +498,50 @@ def update_section_links(fy: str, cmp: str, team: str, staff: str, section: str)
     keep = {"fy": fy, "cmp": cmp, "team": chosen(team) or "", "staff": chosen(staff) or ""}
     return _section_links(section, {k: v for k, v in keep.items() if v})
 
+
+GAPS = "qa-gaps"
+COMMENTS = "qa-comments"
+
+
+def _gaps(fy: str, team: str, staff: str) -> Any:
+    return data.qa_table(
+        "reviews_without_contact", *_period(fy), Filters(chosen(team), chosen(staff))
+    )
+
+
+GAPS_VIEW = pagekit.register_records(
+    GAPS,
+    [Input(FY, "value"), Input(TEAM, "value"), Input(STAFF, "value")],
+    _gaps,
+    (
+        ("child_id", "Child id"),
+        ("previous_review_date", "Previous review"),
+        ("review_date", "This review"),
+        ("days_between", "Days between"),
+        ("iro_name", "IRO"),
+        ("team", "Team"),
+    ),
+    lambda fy, team, staff: (
+        f"Reviews in {fy.replace('-', '/')} with no IRO contact since the previous review, "
+        f"{pagekit.rows_of(team, staff)}: the latest first"
+    ),
+    lambda fy, team, staff: f"reviews_without_contact_{fy}_{pagekit.rows_of(team, staff)}",
+)
+COMMENTS_VIEW = pagekit.register_records(
+    COMMENTS,
+    [Input(FY, "value")],
+    lambda fy: data.qa_table("feedback_comments", *_period(fy), Filters()),
+    (
+        ("response_date", "Date"),
+        ("respondent_group", "From"),
+        ("question", "Question"),
+        ("answer", "Answer"),
+        ("comment", "Comment"),
+        ("staff_name", "IRO"),
+    ),
+    lambda fy: f"Feedback comments left in {fy.replace('-', '/')}, for managers only: latest first",
+    lambda fy: f"feedback_comments_{fy}",
+)
 
 MINUTES_CHART = "qa-minutes-chart"
 MINUTES_TABLE = "qa-minutes-table"

@@ -121,3 +121,16 @@ def test_a_page_outside_the_role_answers_403(page: Page, server: str) -> None:
     response = page.request.get(server + "/audit")
     assert response.status == 403 and "for admins only" in response.text()
     assert page.request.get(server + "/data-quality").status == 200  # managers may
+
+
+def test_feedback_comments_page_through_all_of_them(page: Page, server: str) -> None:
+    page.goto(server + "/quality?section=feedback&fy=2020-21", wait_until="networkidle")
+    status = page.locator("#qa-comments-status")
+    expect(status).to_contain_text("Records 1–15 of", timeout=20_000)
+    total = int(re.search(r"of ([\d,]+) ·", status.inner_text()).group(1).replace(",", ""))  # type: ignore[union-attr]
+    assert total > 15  # the demo has more comments than a page: the pager is needed
+    page.get_by_role("button", name="Next page of comments").click()
+    expect(status).to_contain_text(f"Records 16–{min(30, total)} of {total:,} · page 2")
+    # Questions in words, not codes such as "P2".
+    questions = page.locator("#qa-comments-table tbody tr td:nth-child(3)").all_inner_texts()
+    assert questions and all(not re.fullmatch(r"[A-Z]\d+", q) for q in questions)

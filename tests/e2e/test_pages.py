@@ -36,7 +36,7 @@ PAGES = {
     "/data-quality": "#dq-records-table tbody tr",
     "/quality": "#qa-minutes-chart .main-svg",
     "/quality?section=drps": "#qa-drp-breakdown tbody tr",
-    "/quality?section=contacts": "#qa-contact-gaps tbody tr",
+    "/quality?section=contacts": "#qa-gaps-table tbody tr",
     "/quality?section=feedback": "#qa-feedback tbody tr",
     "/quality?section=caseloads": "#qa-caseloads tbody tr",
     "/worklist": "#wl-records-table tbody tr",

@@ -5,6 +5,7 @@
 select f.response_date,
        f.respondent_group,
        f.question_code,
+       coalesce(nullif(trim(f.question_text), ''), f.question_code) as question,
        f.answer,
        f.comment,
        f.iro_id as staff_id,
