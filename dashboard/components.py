@@ -289,13 +289,20 @@ PAGE_SIZE = 15
 
 
 def records_block(
-    prefix: str, what: str, first: tuple[Any, str, bool, bool, int] | None = None
+    prefix: str,
+    what: str,
+    first: tuple[Any, str, bool, bool, int] | None = None,
+    allowed: bool | None = None,
 ) -> html.Div:
     """The drill-down: a plain table, labelled paging buttons, CSV and Excel downloads.
 
     ``first`` is the first page, from the view :func:`dashboard.pagekit.register_records`
-    returns; its callbacks fill the rest.
+    returns; its callbacks fill the rest. A viewer whose role has no such rows
+    (``allowed`` False; by default, no child-level rows) sees the table's refusal only:
+    no pager and no download button that could only fail.
     """
+    if allowed is None:
+        allowed = data.current_scope().sees_children
     table, status, no_prev, no_next, page = first or (None, "", True, True, 0)
     return html.Div(
         [
@@ -335,7 +342,7 @@ def records_block(
                     ),
                     dcc.Download(id=f"{prefix}-download"),
                 ],
-                className="d-flex align-items-center flex-wrap gap-1",
+                className="d-flex align-items-center flex-wrap gap-1" if allowed else "d-none",
             ),
             dcc.Store(id=f"{prefix}-page", data=page),
         ]

@@ -99,7 +99,10 @@ def layout(**params: str | None) -> Any:
                 className="row filter-bar g-3 mx-0",
             ),
             components.records_block(
-                RECORDS, "data-quality rows", RECORDS_VIEW(0, kind, file, reason)
+                RECORDS,
+                "data-quality rows",
+                RECORDS_VIEW(0, kind, file, reason),
+                data.current_scope().sees_data_quality_rows,
             ),
             pagekit.url_stores(URL, CONTROLS),
         ]

@@ -7,8 +7,10 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
+from queries.state import accounts
+from tests.e2e.conftest import PASSWORD, sign_in, watched
 from tests.e2e.test_pages import PAGES, pct0, sqa
 
 pytestmark = pytest.mark.e2e
@@ -134,3 +136,25 @@ def test_feedback_comments_page_through_all_of_them(page: Page, server: str) -> 
     # Questions in words, not codes such as "P2".
     questions = page.locator("#qa-comments-table tbody tr td:nth-child(3)").all_inner_texts()
     assert questions and all(not re.fullmatch(r"[A-Z]\d+", q) for q in questions)
+
+
+ADMIN_PAGES = ["/cla-reviews", "/child-protection", "/worklist", "/data-quality", "/records"]
+
+
+def test_an_admin_is_shown_no_button_that_can_only_fail(
+    browser: Browser, server: str, accounts_db: Path
+) -> None:
+    accounts.add(accounts_db, "e2e-admin", "admin", PASSWORD, None, None)
+    refused: list[str] = []
+    for pg in watched(browser, server, None):
+        sign_in(pg, server, "e2e-admin")
+        pg.on("response", lambda r: refused.append(r.url) if r.status in (401, 403) else None)
+        for path in ADMIN_PAGES:
+            pg.goto(server + path, wait_until="networkidle")
+            expect(pg.locator("h1").first).to_be_visible(timeout=20_000)
+            shown = [
+                b for b in pg.get_by_role("button").all()
+                if b.is_visible() and (b.inner_text() or "") in ("Download CSV", "Download Excel")
+            ]  # fmt: skip
+            assert shown == [], f"{path} shows {[b.inner_text() for b in shown]}"
+        assert refused == []
