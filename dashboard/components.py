@@ -79,7 +79,8 @@ def filter_bar(
         cols.append(labelled("Compare with", control, ids["cmp"], 2))
     control = select(ids["team"], team_options(teams), view.team or EVERYONE)
     cols.append(labelled("Team", control, ids["team"], 3))
-    control = select(ids["staff"], staff_options(staff), view.staff or EVERYONE)
+    people = staff[staff["team"] == view.team] if view.team else staff  # the team's people
+    control = select(ids["staff"], staff_options(people), view.staff or EVERYONE)
     cols.append(labelled(person, control, ids["staff"], 4))
     return dbc.Row(cols, className="filter-bar g-3 align-items-end")
 

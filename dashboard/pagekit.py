@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 from collections.abc import Callable, Mapping, Sequence
@@ -60,7 +61,43 @@ def page_context(
     view = resolve(
         params, info.extract_as_of.date(), years, teams, staff["staff_id"].tolist(), default_period
     )
+    if view.team and view.staff:  # a person of another team: say so, keep the team
+        theirs = staff.loc[staff["staff_id"] == view.staff, "team"]
+        if len(theirs) and theirs.iloc[0] != view.team:
+            view = dataclasses.replace(
+                view,
+                staff=None,
+                notices=(
+                    *view.notices,
+                    f"{names.get(view.staff, view.staff)} is in {theirs.iloc[0]}, not "
+                    f"{view.team}, so nobody is chosen: showing everyone in {view.team}.",
+                ),
+            )
     return PageContext(view, years, teams, staff, names, info)
+
+
+def register_people_follow_team(
+    team_id: str, staff_id: str, roles: Sequence[str] | None = None
+) -> None:
+    """At import: the person list offers only the chosen team's people; choosing a team
+    that the chosen person is not in chooses nobody (rather than an empty chart)."""
+
+    @callback(
+        Output(staff_id, "options"),
+        Output(staff_id, "value", allow_duplicate=True),
+        Input(team_id, "value"),
+        State(staff_id, "value"),
+        prevent_initial_call=True,
+    )
+    def update_people(team: str | None, person: str | None) -> tuple[Any, Any]:
+        staff = data.staff()
+        if roles is not None:
+            staff = staff[staff["role"].isin(roles)]
+        group = chosen(team)
+        if group:
+            staff = staff[staff["team"] == group]
+        keep = person if person in set(staff["staff_id"]) else EVERYONE
+        return components.staff_options(staff), keep
 
 
 def register_compare_follow(fy_id: str, cmp_id: str) -> None:

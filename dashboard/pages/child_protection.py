@@ -56,6 +56,7 @@ RECORD_COLUMNS = (
 )
 
 pagekit.register_url_sync(URL, CONTROLS)
+pagekit.register_people_follow_team(TEAM, STAFF, pagekit.CHAIR_ROLES)
 pagekit.register_compare_follow(FY, CMP)
 
 

@@ -54,6 +54,7 @@ RECORDS_PAGE = {
 ORDER = [m for _section, measures in boardpack.SECTIONS for m in measures]
 
 pagekit.register_url_sync(URL, CONTROLS)
+pagekit.register_people_follow_team(TEAM, STAFF, None)
 
 
 @pagekit.guarded

@@ -39,6 +39,7 @@ MEASURES = {
 }
 
 pagekit.register_url_sync(URL, CONTROLS)
+pagekit.register_people_follow_team(TEAM, STAFF, pagekit.IRO_ROLES)
 pagekit.register_compare_follow(FY, CMP)
 
 

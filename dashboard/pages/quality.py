@@ -39,6 +39,7 @@ DIM_WORDS = {
 }
 
 pagekit.register_url_sync(URL, CONTROLS)
+pagekit.register_people_follow_team(TEAM, STAFF, pagekit.IRO_ROLES)
 
 
 def _no_data(file: str) -> html.P:

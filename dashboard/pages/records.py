@@ -50,6 +50,7 @@ RECORD_COLUMNS = (
 )
 
 pagekit.register_url_sync(URL, CONTROLS)
+pagekit.register_people_follow_team(TEAM, STAFF, None)
 
 
 def _period(start: str | None, end: str | None) -> tuple[dt.date, dt.date]:

@@ -36,6 +36,7 @@ RECORD_COLUMNS = (
 )
 
 pagekit.register_url_sync(URL, CONTROLS)
+pagekit.register_people_follow_team(TEAM, STAFF, pagekit.IRO_ROLES)
 
 
 def _rows(days: str, team: str, staff: str) -> Any:

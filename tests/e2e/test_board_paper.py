@@ -158,3 +158,24 @@ def test_an_admin_is_shown_no_button_that_can_only_fail(
             ]  # fmt: skip
             assert shown == [], f"{path} shows {[b.inner_text() for b in shown]}"
         assert refused == []
+
+
+def test_the_person_list_follows_the_team(page: Page, server: str) -> None:
+    # S0001 is an IRO in IRO Team North: asked for with Team South, the page says why.
+    page.goto(server + "/cla-reviews?team=IRO+Team+South&staff=S0001", wait_until="networkidle")
+    expect(page.get_by_text("is in IRO Team North, not IRO Team South")).to_be_visible()
+    people = page.eval_on_selector_all(
+        "#cla-staff option:not([disabled])", "os => os.map(o => o.textContent)"
+    )
+    assert people[0] == "Everyone" and len(people) > 1
+    assert all(p.endswith("(IRO Team South)") for p in people[1:])
+    # Choosing a team on the page narrows the list the same way, and clears a person of
+    # another team.
+    page.goto(server + "/cla-reviews?staff=S0001", wait_until="networkidle")
+    page.select_option("#cla-staff", "S0001")
+    page.select_option("#cla-team", label="IRO Team South")
+    expect(page.locator("#cla-staff")).to_have_value("__all__")
+    people = page.eval_on_selector_all(
+        "#cla-staff option:not([disabled])", "os => os.map(o => o.textContent)"
+    )
+    assert all(p.endswith("(IRO Team South)") for p in people[1:])
