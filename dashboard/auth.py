@@ -299,7 +299,7 @@ def _from_session(settings: Settings) -> Any:
     if request.method not in SAFE_METHODS and not _csrf_ok():
         return _refuse(403, "This request had no valid form token. Reload the page.")
     g.sqa_scope = account.scope()
-    return _landing(g.sqa_scope)
+    return None
 
 
 def _trusted(addr: str, networks: list[Any]) -> bool:
@@ -357,17 +357,12 @@ def _from_proxy(settings: Settings, networks: list[Any]) -> Any:
     if request.method not in SAFE_METHODS and not _csrf_ok():
         return _refuse(403, "This request had no valid form token. Reload the page.")
     g.sqa_scope = account.scope()
-    return _landing(g.sqa_scope)
-
-
-def _landing(scope: Scope) -> Any:
-    """An IRO or chair who opens the front page lands on their own figures."""
-    if request.path == "/" and request.method == "GET" and scope.role == "iro":
-        return redirect(f"/iro/{scope.staff_id}")
     return None
 
 
 def home(scope: Scope) -> str:
+    """Where a role lands on signing in: an IRO on their own figures (they may still open
+    the service's KPI table at ``/``, aggregates only); everyone else on the overview."""
     return f"/iro/{scope.staff_id}" if scope.role == "iro" else "/"
 
 

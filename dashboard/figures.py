@@ -594,7 +594,7 @@ def caseload_table(df: pd.DataFrame) -> pd.DataFrame:
     if df.empty:
         return pd.DataFrame(columns=["IRO"])
     wide = df.assign(
-        day=pd.to_datetime(df["on_day"]).dt.strftime("%d %b"),
+        day=pd.to_datetime(df["on_day"]).map(uk_date),  # the exact day counted
         who=df["staff_name"].fillna(df["staff_id"]) + " · " + df["team"].fillna(""),
     )
     pivot = (
@@ -604,7 +604,7 @@ def caseload_table(df: pd.DataFrame) -> pd.DataFrame:
     )
     order = list(dict.fromkeys(wide["day"]))
     pivot = pivot[order].reset_index().rename(columns={"who": "IRO"})
-    return pivot.astype(str)
+    return pivot.map(lambda v: f"{v:,}" if isinstance(v, int) else v).astype(str)
 
 
 CAUSE_COLOURS = {

@@ -14,6 +14,7 @@ from dashboard import components, data, figures, pagekit
 from queries.core.errors import AccessDenied
 from queries.measures.kpis import KPI_LABELS, Filters, Ratio
 from queries.measures.periods import fy_bounds, fy_label, fy_of
+from queries.measures.targets import Target, rag
 
 dash.register_page(
     __name__, path_template="/iro/<staff_id>", name="IRO", title="My figures · SQA Dashboard"
@@ -34,7 +35,14 @@ def windows(as_of: dt.date) -> dict[str, tuple[dt.date, dt.date]]:
 def _cell(r: Ratio) -> str:
     if r.not_recorded:
         return "Not recorded in this source"
-    return f"{figures.pct(r.rate)} ({r.numerator} of {r.denominator})" if r.denominator else "–"
+    if not r.denominator:
+        return "–"
+    return f"{figures.pct(r.rate)} ({r.numerator:,} of {r.denominator:,})"
+
+
+def _indicator(r: Ratio, target: Target) -> Any:
+    ind = rag(r.rate, target, r.not_recorded)
+    return html.Span(f"{ind.symbol} {ind.word}", className=f"rag rag-{ind.status}")
 
 
 @pagekit.guarded
@@ -76,10 +84,11 @@ def _now(staff_id: str, fy: int) -> Any:
     months = (
         components.frame_table(
             pd.DataFrame(
-                [["Children allocated", *[int(n) for n in mine["children"]]]],
-                columns=["", *[f"{d:%b %Y}" for d in pd.to_datetime(mine["on_day"])]],
+                [["Children allocated", *[f"{int(n):,}" for n in mine["children"]]]],
+                columns=["", *[figures.uk_date(d) for d in pd.to_datetime(mine["on_day"])]],
             ),
-            f"Caseload at each month end, {fy_label(fy).replace('-', '/')}",
+            f"Caseload at each month end (and on the extract date for this month), "
+            f"{fy_label(fy).replace('-', '/')}",
             "iro-caseload",
         )
         if len(mine)
@@ -106,11 +115,17 @@ def layout(staff_id: str = "", **_params: str | None) -> Any:
     as_of = info.extract_as_of.date()
     scopes = {name: Filters(staff=staff_id), team: Filters(team=team), "Service": Filters()}
     tables = []
+    targets = data.targets()
     for label, (start, end) in windows(as_of).items():
         results = {who: data.kpi_range(start, end, f) for who, f in scopes.items()}
         head = html.Thead(
             html.Tr(
-                [html.Th("Measure", scope="col"), *[html.Th(who, scope="col") for who in scopes]]
+                [
+                    html.Th("Measure", scope="col"),
+                    html.Th("Target", scope="col"),
+                    *[html.Th(who, scope="col") for who in scopes],
+                    html.Th(f"Indicator ({name})", scope="col"),
+                ]
             )
         )
         body = html.Tbody(
@@ -118,7 +133,9 @@ def layout(staff_id: str = "", **_params: str | None) -> Any:
                 html.Tr(
                     [
                         html.Th(text, scope="row"),
+                        html.Td(figures.pct(targets[key].target)),
                         *[html.Td(_cell(results[who][key])) for who in scopes],
+                        html.Td(_indicator(results[name][key], targets[key])),
                     ]
                 )
                 for key, text in KPI_LABELS.items()
@@ -140,7 +157,7 @@ def layout(staff_id: str = "", **_params: str | None) -> Any:
                         className="caption-top bg-white",
                     ),
                 ],
-                lg=6,
+                xxl=6,
             )
         )
     fy = fy_of(as_of)

@@ -179,3 +179,26 @@ def test_the_person_list_follows_the_team(page: Page, server: str) -> None:
         "#cla-staff option:not([disabled])", "os => os.map(o => o.textContent)"
     )
     assert all(p.endswith("(IRO Team South)") for p in people[1:])
+
+
+def test_my_figures_has_targets_indicators_and_true_dates(browser: Browser, server: str) -> None:
+    for pg in watched(browser, server, None):
+        sign_in(pg, server, "e2e-iro")
+        assert urlparse(pg.url).path == "/iro/S0001"  # an IRO lands on their own figures
+        table = pg.locator("table").filter(has_text="Last 8 weeks").first
+        expect(table).to_be_visible(timeout=20_000)
+        heads = table.locator("thead th").all_inner_texts()
+        assert heads[:2] == ["Measure", "Target"] and heads[-1].startswith("Indicator")
+        first = table.locator("tbody tr").first
+        assert first.locator("td").first.inner_text() == "95%"  # the CLA reviews target
+        word = first.locator("td").last.inner_text()
+        assert any(w in word for w in ("On target", "Close to target", "Below target", "No events"))
+        # The caseload columns are the days counted: month ends, then the extract date
+        # (1 Jul 2021 in the demo), never a month's first day labelled as its month.
+        cols = pg.locator("#iro-caseload thead th").all_inner_texts()
+        assert cols[1:4] == ["30 Apr 2021", "31 May 2021", "30 Jun 2021"]
+        assert cols[-1] == "1 Jul 2021"
+        # And the service's KPI table is theirs to open (aggregates only).
+        pg.goto(server + "/", wait_until="networkidle")
+        assert urlparse(pg.url).path == "/"
+        expect(pg.locator("#ov-row-cla_reviews_on_time")).to_be_visible(timeout=20_000)
