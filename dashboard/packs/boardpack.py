@@ -61,7 +61,15 @@ COUNT_LABELS = {
 }
 FORMATS = ("pdf", "pptx", "zip")
 KPI_COLUMNS = ["Measure", "Numerator", "Denominator", "Result", "Indicator", "Target",
-               "Same period last year", "Definition"]  # fmt: skip
+               "Same period last year", "Statistical neighbours", "England",
+               "Definition"]  # fmt: skip
+
+
+def comparator(value: float | None, target: Target) -> str:
+    """A published comparator with its year ('78% (2017-18)'), or '–'."""
+    if value is None:
+        return "–"
+    return figures.pct(value) + (f" ({target.comparator_year})" if target.comparator_year else "")
 
 
 def definitions() -> dict[str, str]:
@@ -119,17 +127,25 @@ class Pack:
             f"{self.audience} use"
         )
 
+    def _small(self, r: Ratio) -> bool:
+        """An external pack's figure on fewer events than the threshold (none at all
+        included: "no events" would reveal a zero)."""
+        t = self.disclosure.threshold
+        return t is not None and r.denominator < t
+
     def result(self, r: Ratio) -> str:
         if r.not_recorded:
             return NOT_RECORDED
+        if self._small(r):
+            return "withheld"
         return self.disclosure.rate_text(r.numerator, r.denominator)
 
     def indicator(self, row: KpiRow) -> str:
         if row.now.not_recorded:
             return "– Not recorded"
         rate = self.disclosure.rate(row.now.numerator, row.now.denominator)
-        if rate is None and row.now.denominator:
-            return "Withheld"
+        if self._small(row.now) or (rate is None and row.now.denominator):
+            return "Withheld (small numbers)"
         ind = rag(rate, row.target)
         return f"{ind.symbol} {ind.word}"
 
@@ -221,6 +237,8 @@ class Pack:
                     self.indicator(r),
                     figures.pct(r.target.target),
                     self.result(r.last_year),
+                    comparator(r.target.stat_neighbours, r.target),
+                    comparator(r.target.england, r.target),
                     r.definition,
                 ]
                 for r in self.rows
@@ -369,7 +387,7 @@ def to_pdf(pack: Pack, images: dict[str, bytes]) -> bytes:
             "records.",
             body,
         ),
-        Paragraph(f"{pack.audience} use. {pack.disclosure.note()}", body),
+        Paragraph(pack.disclosure.note(), body),
         Paragraph(
             f"Made {figures.uk_datetime(pack.made_at)} by the SQA Dashboard. Children appear "
             "in no table: every figure is a count or a rate.",
@@ -380,16 +398,21 @@ def to_pdf(pack: Pack, images: dict[str, bytes]) -> bytes:
     ]
     heading = ParagraphStyle("heading", parent=small, fontName="Helvetica-Bold")
     frame = pack.kpi_frame()
-    table: list[list[object]] = [[Paragraph(h, heading) for h in frame.columns]] + [
-        # The measure and its definition wrap within their columns.
-        [Paragraph(row[0], small), *row[1:-1], Paragraph(row[-1], small)]
+    head = ["Measure and definition", *frame.columns[1:-1]]
+    table: list[list[object]] = [[Paragraph(h, heading) for h in head]] + [
+        # The measure (bold) with its definition under it, then the figures; every cell
+        # wraps within its column, so nothing runs into its neighbour.
+        [
+            Paragraph(f"<b>{row[0]}</b><br/>{row[-1]}", small),
+            *[Paragraph(str(v), small) for v in row[1:-1]],
+        ]
         for row in frame.itertuples(index=False)
     ]
     story.append(
         Table(
             table,
-            # 17.9 cm of the 18 between the margins; the headings fit unbroken.
-            colWidths=[w * cm for w in (3.3, 1.8, 2.1, 1.4, 2.4, 1.3, 1.7, 3.9)],
+            # 17.9 cm of the 18 between the margins; each heading breaks between words.
+            colWidths=[w * cm for w in (3.8, 1.8, 2.2, 1.5, 2.1, 1.4, 1.6, 1.9, 1.6)],
             style=grid,
             repeatRows=1,
         )
@@ -402,8 +425,9 @@ def to_pdf(pack: Pack, images: dict[str, bytes]) -> bytes:
             small,
         )
     )
-    story.append(Spacer(1, 0.5 * cm))
-    story.append(Paragraph("Is it changing? The Making Data Count summary", styles["Heading2"]))
+    # The Making Data Count summary on a page of its own, so neither table is split.
+    story.append(PageBreak())
+    story.append(Paragraph("Is it changing? The Making Data Count summary", styles["Heading1"]))
     story.append(
         Table(
             pack.variation_rows(),
@@ -513,7 +537,7 @@ def to_pptx(pack: Pack, images: dict[str, bytes]) -> bytes:
         slide,
         f"Data as of {figures.uk_datetime(pack.snapshot.extract_as_of)} · figures frozen "
         f"{figures.uk_stamp(pack.snapshot.taken_at)} (snapshot {pack.snapshot.month})\n"
-        f"{pack.audience} use. {pack.disclosure.note()}",
+        + pack.disclosure.note(),
         2, 10.5, 30, 3, size=14,
     )  # fmt: skip
     footer(slide)
@@ -526,7 +550,7 @@ def to_pptx(pack: Pack, images: dict[str, bytes]) -> bytes:
         .rename(columns={"Same period last year": "Last year"})
     )
     rows = [list(kpis.columns), *kpis.astype(str).values.tolist()]
-    table(slide, rows, 2.4, [10, 3.2, 3.6, 3, 5, 2.6, 3.2])
+    table(slide, rows, 2.4, [8, 2.6, 3.1, 2.5, 4.2, 2.1, 2.7, 3.0, 2.4])
     footer(slide)
 
     slide = prs.slides.add_slide(blank)
@@ -564,11 +588,12 @@ def to_pptx(pack: Pack, images: dict[str, bytes]) -> bytes:
 
 
 def file_name(pack: Pack, fmt: str) -> str:
-    """e.g. sqa_board_pack_2020-21_Q4_Service_external.pdf"""
+    """What the pack is, its data's date and its audience, e.g.
+    sqa_board_pack_2020-21_Q4_Service_data_2021-07-01_external.pdf"""
     return (
         figures.safe_name(
             f"sqa_board_pack_{period_label(pack.fy, pack.quarter)}_{pack.group}"
-            + ("_external" if pack.disclosure.external else "")
+            f"_data_{pack.snapshot.extract_as_of:%Y-%m-%d}_{pack.audience.lower()}"
         )
         + f".{fmt}"
     )

@@ -35,6 +35,9 @@ PDF = "pack-pdf"
 PPTX = "pack-pptx"
 ZIP = "pack-zip"
 DOWNLOAD = "pack-download"
+PROGRESS = "pack-progress"
+URL = "pack-url"
+CONTROLS = {"fy": FY, "quarter": QUARTER, "for": GROUP, "audience": AUDIENCE}
 MESSAGE = "pack-message"
 YEAR = "year"  # dbc.Select hides an option whose value is ""
 QUARTERS = [(YEAR, "Whole year"), ("1", "Q1 (Apr–Jun)"), ("2", "Q2 (Jul–Sep)"),
@@ -177,8 +180,14 @@ def layout(**params: str | None) -> Any:
     ctx_ = pagekit.page_context(params)
     data.commentary("")  # refuses a role with no packs, before anything is drawn
     years = [fy_label(y) for y in ctx_.years]
-    fy = fy_label(ctx_.view.fy - 1) if fy_label(ctx_.view.fy - 1) in years else years[0]
+    if params.get("fy") in years:  # the choices are in the address, to bookmark or send
+        fy = str(params["fy"])
+    else:
+        fy = fy_label(ctx_.view.fy - 1) if fy_label(ctx_.view.fy - 1) in years else years[0]
     groups = [SERVICE, *ctx_.teams]
+    quarter = str(params.get("quarter")) if params.get("quarter") in ("1", "2", "3", "4") else YEAR
+    group = str(params.get("for")) if params.get("for") in groups else SERVICE
+    audience = "external" if params.get("audience") == "external" else "internal"
     below = data.settings().suppress_below
     return html.Div(
         [
@@ -204,16 +213,14 @@ def layout(**params: str | None) -> Any:
                     components.labelled(
                         "Period",
                         components.select(
-                            QUARTER, [{"label": t, "value": v} for v, t in QUARTERS], YEAR
+                            QUARTER, [{"label": t, "value": v} for v, t in QUARTERS], quarter
                         ),
                         QUARTER,
                         2,
                     ),
                     components.labelled(
                         "For",
-                        components.select(
-                            GROUP, [{"label": g, "value": g} for g in groups], SERVICE
-                        ),
+                        components.select(GROUP, [{"label": g, "value": g} for g in groups], group),
                         GROUP,
                         3,
                     ),
@@ -228,7 +235,7 @@ def layout(**params: str | None) -> Any:
                                     "value": "external",
                                 },
                             ],
-                            "internal",
+                            audience,
                         ),
                         AUDIENCE,
                         3,
@@ -237,25 +244,23 @@ def layout(**params: str | None) -> Any:
                 className="row filter-bar g-3 mx-0",
             ),
             html.H2("The figures", className="h4 mt-3"),
-            html.Div(status(fy, YEAR, SERVICE), id=STATUS),
+            html.Div(status(fy, quarter, group, audience), id=STATUS),
             html.H2("Download", className="h4 mt-3"),
             html.Div(
                 [
+                    # Three equal buttons: each builds the same pack in another format.
                     dbc.Button("Download PDF", id=PDF, color="primary", className="me-2"),
+                    dbc.Button("Download PowerPoint", id=PPTX, color="primary", className="me-2"),
                     dbc.Button(
-                        "Download PowerPoint",
-                        id=PPTX,
-                        color="secondary",
-                        outline=True,
-                        className="me-2",
+                        "Charts and tables (zip)", id=ZIP, color="primary", className="me-2"
                     ),
-                    dbc.Button("Charts and tables (zip)", id=ZIP, color="secondary", outline=True),
-                    dcc.Loading(html.Div(id=MESSAGE, role="status", className="mt-2")),
+                    html.Span(id=PROGRESS, role="status", className="ms-3"),
+                    html.Div(id=MESSAGE, role="status", className="mt-2"),
                     dcc.Download(id=DOWNLOAD),
                 ]
             ),
             html.H2("Commentary", className="h4 mt-4"),
-            html.Div(notes(fy, YEAR), id=NOTES),
+            html.Div(notes(fy, quarter), id=NOTES),
             dbc.Button(
                 "Save commentary",
                 id=SAVE,
@@ -271,12 +276,17 @@ def layout(**params: str | None) -> Any:
                 className="small text-body-secondary mt-2",
             ),
             html.Div(id=SAVED, role="status", className="mt-2"),
+            pagekit.url_stores(URL, CONTROLS),
         ]
     )
 
 
+pagekit.register_url_sync(URL, CONTROLS)
+
+
 @dash.callback(
     Output(STATUS, "children"),
+    Output(MESSAGE, "children", allow_duplicate=True),
     Input(FY, "value"),
     Input(QUARTER, "value"),
     Input(GROUP, "value"),
@@ -284,14 +294,19 @@ def layout(**params: str | None) -> Any:
     Input(FREEZE, "n_clicks"),
     prevent_initial_call=True,
 )
-def update_status(fy: str, quarter: str, group: str, audience: str, freeze: int | None) -> Any:
+def update_status(
+    fy: str, quarter: str, group: str, audience: str, freeze: int | None
+) -> tuple[Any, Any]:
+    """The period's frozen figures; a message left by an earlier download ("freeze
+    first") is cleared, since the choices or the snapshot it spoke of have changed."""
     if ctx.triggered_id == FREEZE and freeze:
         year, q = _period(fy, quarter)
         try:
             data.take_snapshot(pack_month(year, q), replace=False)
         except SqaError as exc:
-            return html.Div([components.notices([str(exc)]), status(fy, quarter, group, audience)])
-    return status(fy, quarter, group, audience)
+            shown = html.Div([components.notices([str(exc)]), status(fy, quarter, group, audience)])
+            return shown, ""
+    return status(fy, quarter, group, audience), ""
 
 
 @dash.callback(
@@ -339,6 +354,13 @@ def update_saved(
     State(GROUP, "value"),
     State(AUDIENCE, "value"),
     prevent_initial_call=True,
+    # While the pack builds (a few seconds), the buttons are disabled and say so.
+    running=[
+        (Output(PDF, "disabled"), True, False),
+        (Output(PPTX, "disabled"), True, False),
+        (Output(ZIP, "disabled"), True, False),
+        (Output(PROGRESS, "children"), "⏳ Building the pack: this takes a few seconds…", ""),
+    ],
 )
 def update_download(
     _pdf: int, _pptx: int, _zip: int, fy: str, quarter: str, group: str, audience: str

@@ -246,8 +246,8 @@ def kpi_table(
                     html.Td(
                         f"{figures.pct(prev.rate, 1)} ({prev.numerator:,} of {prev.denominator:,})"
                     ),
-                    html.Td(_comparator(t.stat_neighbours, t)),
-                    html.Td(_comparator(t.england, t)),
+                    html.Td(boardpack.comparator(t.stat_neighbours, t)),
+                    html.Td(boardpack.comparator(t.england, t)),
                     html.Td(dcc.Link(mi_text, href=f"{page}{qs}")),
                     html.Td(dcc.Link("Definition", href=f"/definitions#{key}")),
                 ],
@@ -294,13 +294,8 @@ def kpi_frame(
                 "Assurance (SPC)": spc.assurance_words(chart.assurance) if chart else "",
                 "Target": figures.pct(t.target),
                 "Same period last year": figures.pct(prev.rate, 1),
-                "Statistical neighbours": _comparator(t.stat_neighbours, t),
-                "England": _comparator(t.england, t),
+                "Statistical neighbours": boardpack.comparator(t.stat_neighbours, t),
+                "England": boardpack.comparator(t.england, t),
             }
         )
     return pd.DataFrame(rows)
-
-
-def _comparator(value: float | None, target: Target) -> str:
-    year = f" ({target.comparator_year})" if value is not None and target.comparator_year else ""
-    return figures.pct(value) + year

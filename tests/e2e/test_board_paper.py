@@ -202,3 +202,39 @@ def test_my_figures_has_targets_indicators_and_true_dates(browser: Browser, serv
         pg.goto(server + "/", wait_until="networkidle")
         assert urlparse(pg.url).path == "/"
         expect(pg.locator("#ov-row-cla_reviews_on_time")).to_be_visible(timeout=20_000)
+
+
+def test_board_pack_page_keeps_its_choices_and_says_what_it_is_doing(
+    page: Page, server: str
+) -> None:
+    # Q2 2020-21 ends in Sep 2020, a month nobody has frozen: the page says so.
+    page.goto(server + "/board-pack?fy=2020-21&quarter=2&audience=external",
+              wait_until="networkidle")  # fmt: skip
+    expect(page.locator("#pack-quarter")).to_have_value("2")  # the address's choices
+    expect(page.locator("#pack-audience")).to_have_value("external")
+    classes = {
+        page.get_by_role("button", name=n).get_attribute("class")
+        for n in ("Download PDF", "Download PowerPoint", "Charts and tables (zip)")
+    }
+    assert len(classes) == 1  # three equal buttons: none looks disabled
+    page.get_by_role("button", name="Download PDF").click()
+    message = page.locator("#pack-message")
+    expect(message).to_contain_text("Freeze the figures for this period first")
+    page.get_by_role("button", name="Freeze the figures for 2020-09 now").click()
+    expect(page.locator("#pack-frozen")).to_contain_text("(snapshot 2020-09)", timeout=60_000)
+    expect(message).to_have_text("")  # the warning goes once the figures are frozen
+    # The pack's KPI table has the comparator columns, and an external pack's table
+    # never says "No events" (that would reveal a zero).
+    heads = page.locator("#pack-kpis thead th").all_inner_texts()
+    assert "Statistical neighbours" in heads and "England" in heads
+    expect(page.locator("#pack-kpis")).not_to_contain_text("No events")
+    # While it builds, the buttons are disabled and the page says so.
+    with page.expect_download(timeout=120_000) as info:
+        page.get_by_role("button", name="Download PowerPoint").click()
+        expect(page.locator("#pack-progress")).to_contain_text("Building the pack")
+        expect(page.get_by_role("button", name="Download PDF")).to_be_disabled()
+    assert info.value.suggested_filename == (
+        "sqa_board_pack_2020-21_Q2_Service_data_2021-07-01_external.pptx"
+    )
+    expect(page.locator("#pack-progress")).to_have_text("")
+    assert "quarter=2" in page.url and "audience=external" in page.url

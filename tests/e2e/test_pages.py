@@ -363,7 +363,9 @@ def test_board_pack_freeze_comment_and_download(
     with page.expect_download(timeout=120_000) as info:
         page.get_by_role("button", name="Download PDF").click()
     download = info.value
-    assert download.suggested_filename == "sqa_board_pack_2020-21_Service.pdf"
+    assert download.suggested_filename == (
+        "sqa_board_pack_2020-21_Service_data_2021-07-01_internal.pdf"
+    )
     path = tmp_path / "pack.pdf"
     download.save_as(path)
     text = subprocess.run(

@@ -106,9 +106,9 @@ def test_pdf_pack_shows_what_sqa_kpis_prints(
     assert NOTE in " ".join(text.split())  # the manager's commentary, with its KPI
     # Every page says the data-as-of date and the snapshot.
     pages = text.split("\f")[:-1]
-    # Title, KPI table with the Making Data Count summary, the four sections (each KPI now
-    # with its year-on-year chart, month table and SPC chart), the QA activity.
-    assert len(pages) == 11
+    # Title, KPI table (with comparators), the Making Data Count summary, the four sections
+    # (each KPI with its year-on-year chart, month table and SPC chart), the QA activity.
+    assert len(pages) == 12
     assert "Is it changing? The Making Data Count summary" in text
     listed = subprocess.run(
         ["pdfimages", "-list", str(out)], capture_output=True, text=True, check=True
@@ -119,7 +119,7 @@ def test_pdf_pack_shows_what_sqa_kpis_prints(
     # Each page renders to an image (looked at by a person before committing).
     subprocess.run(["pdftoppm", "-r", "40", "-png", str(out), str(out.with_suffix(""))], check=True)
     images = sorted(out.parent.glob("pack-*.png"))
-    assert len(images) == 11 and all(p.stat().st_size > 5_000 for p in images)
+    assert len(images) == 12 and all(p.stat().st_size > 5_000 for p in images)
 
 
 def test_pptx_pack_reads_back(env: dict[str, str], frozen: dict[str, Any]) -> None:
@@ -178,10 +178,12 @@ def test_external_pack_suppresses_small_numbers(
         n, d = k["numerator"], k["denominator"]
         if d < 1000:
             assert not re.search(rf"\b{n:,}\s+{d:,}\s", text), measure
+            # Counts, rate and indicator all withheld; never "No events", which would
+            # reveal a zero.
             assert re.search(r"<1000\s+<1000\s+withheld\s+Withheld", text)
-        assert pct(n, d) not in text.split("Definition")[1].split("Indicator:")[0] or (
-            n >= 1000 and d - n >= 1000
-        )
+        kpi_table = text.split("Measure and definition")[1].split("Indicator:")[0]
+        assert pct(n, d) not in kpi_table or (n >= 1000 and d - n >= 1000)
+    assert "No events" not in text
 
 
 def test_zip_has_print_png_svg_and_the_table(
