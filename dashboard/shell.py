@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from pathlib import Path
 
 import dash
@@ -64,15 +65,41 @@ def ensure_database(settings: Settings) -> None:
             f"no database at {settings.db_path}: run `sqa load EXTRACT_DIR` first, or set "
             "SQA_AUTO_DEMO=1 to start on the demo data"
         )
-    log.warning("no database at %s: building the demo one", settings.db_path)
+    say_progress()
+    started = time.perf_counter()
+    log.warning(
+        "no database at %s: building the demo authority (each step follows as it goes)",
+        settings.db_path,
+    )
     end = demo.last_month_end()
-    demo.write_demo_extract(settings.demo_extract, end=end)
-    loader.load_extract(
+    log.info("generating the demo extract to %s", end)
+    written = demo.write_demo_extract(settings.demo_extract, end=end)
+    log.info(
+        "generated %s rows in %d files (%.0f s); loading them",
+        f"{sum(written.values()):,}", len(written), time.perf_counter() - started,
+    )  # fmt: skip
+    report = loader.load_extract(
         settings.demo_extract,
         settings.db_path,
         settings.closure_dates,
         as_of=demo.extract_time(end),
     )
+    log.warning(
+        "the demo database is ready: %s rows loaded in %.0f s",
+        f"{sum(report.rows.values()):,}", time.perf_counter() - started,
+    )  # fmt: skip
+
+
+def say_progress() -> None:
+    """Long work at start says each step as it goes: the "sqa" loggers at INFO, to the
+    error stream (gunicorn's log), unless the host has set up logging itself."""
+    sqa = logging.getLogger("sqa")
+    if not sqa.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s [%(name)s] %(message)s"))
+        sqa.addHandler(handler)
+    if sqa.level == logging.NOTSET or sqa.level > logging.INFO:
+        sqa.setLevel(logging.INFO)
 
 
 def create_app(settings: Settings | None = None) -> dash.Dash:

@@ -11,10 +11,12 @@ command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)  # board-pack PDF 
 # A real PostgreSQL server for the SQL-source tests (the tests start and stop their own).
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
-  echo "== installing ${need[*]} (Debian packages)"
+  echo "== installing ${need[*]} (Debian packages; on a fresh machine this takes a few minutes)"
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+  echo "-- apt-get update"
+  $SUDO apt-get update -q
+  echo "-- apt-get install (each package is named as it is fetched and set up)"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${need[@]}"
 fi
 
 echo "== axe-core for the accessibility check (npm, pinned in package-lock.json)"

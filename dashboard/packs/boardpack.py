@@ -399,7 +399,7 @@ def to_pdf(pack: Pack, images: dict[str, bytes]) -> bytes:
     heading = ParagraphStyle("heading", parent=small, fontName="Helvetica-Bold")
     frame = pack.kpi_frame()
     head = ["Measure and definition", *frame.columns[1:-1]]
-    table: list[list[object]] = [[Paragraph(h, heading) for h in head]] + [
+    table: list[list[Paragraph]] = [[Paragraph(h, heading) for h in head]] + [
         # The measure (bold) with its definition under it, then the figures; every cell
         # wraps within its column, so nothing runs into its neighbour.
         [

@@ -16,6 +16,7 @@ import difflib
 import errno
 import io
 import json
+import logging
 import os
 import re
 import time
@@ -601,6 +602,9 @@ def load_extract(
 
 
 MANIFEST = "extract_manifest.json"
+# Each step of a load, with its counts, as it goes (the first start's demo build, a long
+# national load): "sqa.load" at INFO.
+log = logging.getLogger("sqa.load")
 
 
 @dataclass(frozen=True)
@@ -687,7 +691,9 @@ def _build(
     report.extract_as_of = stamp.isoformat()
     # Read every file before touching any database: most unusable files fail here.
     states = {p: _file_state(p) for p in present}
+    log.info("reading %d files from %s", len(present), extract_dir)
     raws = {t.name: read_extract_file(files[t.name], t) for t in TABLES if files[t.name].exists()}
+    log.info("read %s rows", f"{sum(r.n_rows for r in raws.values()):,}")
     manifest = read_manifest(extract_dir)
     not_in_source = manifest.not_in_source
     for t in TABLES:
@@ -826,11 +832,13 @@ def _fill(
     for table in load_order():
         if table.name in raws:
             kept, _ = _validate_table(con, raws[table.name], as_of_date, table.file_name)
+            log.info("checked %s: %s rows kept", table.file_name, f"{kept:,}")
         else:
             _create_empty(con, table)
             kept = 0
         report.rows[table.name] = kept
     con.execute("drop table if exists stage")
+    log.info("building the working-day calendar and the measures")
     build_calendar(con, dt.date(as_of_date.year + 3, 12, 31), closures)
     con.execute("create table extract_date as select $d::date as d", {"d": as_of_date})
     # What the source can tell: where its review history begins, and which tables and
@@ -849,6 +857,10 @@ def _fill(
     for name in sqlfiles.EVENT_TABLES:
         con.execute(f"create table {name} as {sqlfiles.read('events', name)}")
     con.execute(f"create table measure_events as {sqlfiles.measure_events_sql()}")
+    log.info(
+        "built the measures: %s events",
+        f"{con.execute('select count(*) from measure_events').fetchone()[0]:,}",  # type: ignore[index]
+    )
     con.execute(f"create table count_events as {sqlfiles.count_events_sql()}")
     con.execute(f"create table dq_issues as {sqlfiles.read('events', 'dq_issues')}")
     report.rejects = dict(

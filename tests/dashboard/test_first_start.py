@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import duckdb
@@ -13,11 +14,23 @@ from queries.core.settings import load_settings
 from queries.ingest import demo
 
 
-def test_first_start_builds_the_demo_database(tmp_path: Path) -> None:
+def test_first_start_builds_the_demo_database(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     settings = load_settings(
         environ={"SQA_DB": str(tmp_path / "sqa.duckdb"), "SQA_DEMO_EXTRACT": str(tmp_path / "demo")}
     )
-    ensure_database(settings)
+    with caplog.at_level(logging.INFO, logger="sqa"):
+        ensure_database(settings)
+    said = [r.getMessage() for r in caplog.records if r.name.startswith("sqa")]
+    # Each step is said as it goes, with its counts: generating, loading, the measures.
+    steps = ("building the demo authority", "generating the demo extract", "generated ",
+             "reading ", "checked cla_reviews.csv: ", "built the measures: ",
+             "the demo database is ready")  # fmt: skip
+    for step in steps:
+        assert any(step in line for line in said), (step, said)
+    firsts = [next(i for i, line in enumerate(said) if step in line) for step in steps]
+    assert firsts == sorted(firsts)  # in the order they happen
     con = duckdb.connect(str(settings.db_path), read_only=True)
     as_of = con.execute("select extract_as_of from load_info").fetchall()[0][0]
     # Data to the end of last month, extracted at 02:00 the next night.
