@@ -17,6 +17,8 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       window.history.replaceState(window.history.state, "", url);
       return qs;
     },
+    /* The folded menu opens and closes with its button. */
+    toggleMenu: function (clicks, open) { return clicks ? !open : open; },
     /* A click on a chart's point opens the records behind it: the point's last custom
        value is their address (points without one do nothing). */
     followPoint: function (click) {
@@ -63,4 +65,55 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     subtree: true, childList: true, attributes: true,
     attributeFilter: ["aria-expanded", "aria-haspopup", "aria-label"]
   });
+})();
+
+/* On a narrow screen (a phone) a chart's title and subtitle wrap to its width, below the
+   toolbar, so neither is cut off nor covered. The breaks this adds carry a zero-width
+   space, so the chart's own title is always recoverable. */
+(function () {
+  var MARK = "<br>\u200b";
+  function wrap(text, width) {
+    var lines = [], line = "";
+    text.split(" ").forEach(function (word) {
+      var plain = (line + " " + word).replace(/<[^>]+>/g, "");
+      if (line && plain.length > width) { lines.push(line); line = word; }
+      else { line = line ? line + " " + word : word; }
+    });
+    if (line) { lines.push(line); }
+    return lines;
+  }
+  function fit(gd) {
+    if (!window.Plotly || !gd.layout || !gd.layout.title || !gd._fullLayout) { return; }
+    var raw = gd.layout.title.text || "";
+    var own = raw.split(MARK).join(" ");
+    var narrow = gd.clientWidth && gd.clientWidth < 700;
+    var parts = own.split("<br>");
+    var main = parts[0], sub = parts.slice(1).join(" ");
+    var text = own, top = null;
+    if (narrow) {
+      var chars = Math.max(20, Math.floor((gd.clientWidth - 30) / 9.5));
+      var m = wrap(main, chars), s = sub ? wrap(sub.replace(/<\/?sup>/g, ""), Math.floor(chars * 1.45)) : [];
+      text = m.join(MARK) + (s.length ? "<br><sup>" + s.join(MARK.replace("<br>", "</sup><br><sup>")) + "</sup>" : "");
+      top = 40 + 20 * m.length + 15 * s.length;
+    }
+    if (text === raw) { return; }
+    var update = {"title.text": text};
+    if (top !== null) {
+      update["margin.t"] = top;
+      update["title.y"] = 1 - 34 / (gd._fullLayout.height || 420);
+      update["title.yanchor"] = "top";
+      update["title.yref"] = "container";
+    }
+    window.Plotly.relayout(gd, update);
+  }
+  var pending = null;
+  function fitAll() {
+    if (pending) { return; }
+    pending = window.setTimeout(function () {
+      pending = null;
+      document.querySelectorAll(".js-plotly-plot").forEach(fit);
+    }, 150);
+  }
+  window.addEventListener("resize", fitAll);
+  new MutationObserver(fitAll).observe(document.documentElement, {subtree: true, childList: true});
 })();

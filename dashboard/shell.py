@@ -162,38 +162,57 @@ def shell_layout() -> html.Div:
                 dbc.Container(
                     [
                         dbc.NavbarBrand("SQA Dashboard", href=auth.home(scope)),
-                        dbc.Nav(
-                            [
-                                dbc.NavItem(dbc.NavLink(label, href=href, active="exact"))
-                                for label, href in nav_items(scope)
-                            ],
-                            navbar=True,
-                            className="me-auto",
+                        # Below 1200 px the menu folds behind a labelled button.
+                        html.Button(
+                            [html.Span(className="navbar-toggler-icon"), " Menu"],
+                            id="nav-toggle",
+                            n_clicks=0,
+                            type="button",
+                            className="navbar-toggler text-light",
+                            **components.aria(controls="nav-menu"),
                         ),
-                        html.Form(
+                        dbc.Collapse(
                             [
-                                html.Span(
-                                    [scope.user, html.Br(), auth.role_name(scope)],
-                                    className="navbar-text me-2 small",
-                                    id="signed-in-as",
+                                dbc.Nav(
+                                    [
+                                        dbc.NavItem(dbc.NavLink(label, href=href, active="exact"))
+                                        for label, href in nav_items(scope)
+                                    ],
+                                    navbar=True,
+                                    className="me-auto",
                                 ),
-                                dcc.Input(
-                                    type="hidden", name="csrf_token", value=auth.csrf_token()
-                                ),
-                                html.Button(
-                                    "Sign out",
-                                    type="submit",
-                                    className="btn btn-outline-light btn-sm",
-                                    id="sign-out",
+                                html.Form(
+                                    [
+                                        html.Span(
+                                            [scope.user, html.Br(), auth.role_name(scope)],
+                                            className="navbar-text me-2 small",
+                                            id="signed-in-as",
+                                        ),
+                                        dcc.Input(
+                                            type="hidden",
+                                            name="csrf_token",
+                                            value=auth.csrf_token(),
+                                        ),
+                                        html.Button(
+                                            "Sign out",
+                                            type="submit",
+                                            className="btn btn-outline-light btn-sm",
+                                            id="sign-out",
+                                        ),
+                                    ],
+                                    action="/sign-out",
+                                    method="POST",
+                                    className="d-flex align-items-center",
                                 ),
                             ],
-                            action="/sign-out",
-                            method="POST",
-                            className="d-flex align-items-center",
+                            id="nav-menu",
+                            is_open=False,
+                            navbar=True,
                         ),
                     ],
                     fluid=True,
                 ),
+                expand="xl",
                 color="dark",
                 dark=True,
                 className="mb-0",
@@ -215,6 +234,14 @@ def update_data_banner(_pathname: str | None) -> object:
         info, dt.datetime.now(dt.UTC), data.settings().stale_hours, data.last_attempt()
     )
 
+
+clientside_callback(
+    ClientsideFunction(namespace="sqa", function_name="toggleMenu"),
+    Output("nav-menu", "is_open"),
+    Input("nav-toggle", "n_clicks"),
+    State("nav-menu", "is_open"),
+    prevent_initial_call=True,
+)
 
 clientside_callback(
     ClientsideFunction(namespace="sqa", function_name="downloadSvg"),

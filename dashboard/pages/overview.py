@@ -254,6 +254,8 @@ def kpi_table(
                 id=f"ov-row-{key}",
             )
         )
+        for name, cell in zip(head[1:], rows[-1].children[1:], strict=True):
+            setattr(cell, "data-label", name)  # each figure labelled on a phone
     return dbc.Table(
         [
             html.Caption(

@@ -238,3 +238,59 @@ def test_board_pack_page_keeps_its_choices_and_says_what_it_is_doing(
     )
     expect(page.locator("#pack-progress")).to_have_text("")
     assert "quarter=2" in page.url and "audience=external" in page.url
+
+
+NARROW_PAGES = ["/", "/cla-reviews", "/participation", "/child-protection", "/quality"]
+
+
+def test_a_phone_gets_a_menu_button_whole_titles_and_no_sideways_scroll(
+    browser: Browser,
+    server: str,
+    manager_state: dict,  # type: ignore[type-arg]
+) -> None:
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        locale="en-GB",
+        storage_state=manager_state,  # type: ignore[arg-type]
+    )
+    pg = context.new_page()
+    for path in NARROW_PAGES:
+        pg.goto(server + path, wait_until="networkidle")
+        pg.wait_for_timeout(800)  # charts fit their titles once drawn
+        assert pg.evaluate("document.documentElement.scrollWidth") <= 390, path
+        # Every chart title fits inside its chart, and clears the toolbar's corner.
+        cut = pg.evaluate(
+            """() => [...document.querySelectorAll('.js-plotly-plot')].flatMap(gd => {
+                 const t = gd.querySelector('.gtitle'); if (!t) return [];
+                 const a = t.getBoundingClientRect(), b = gd.getBoundingClientRect();
+                 return (a.left < b.left - 1 || a.right > b.right + 1) ? [t.textContent] : [];
+               })"""
+        )
+        assert cut == [], (path, cut)
+    menu = pg.get_by_role("button", name="Menu")
+    expect(menu).to_be_visible()
+    expect(pg.get_by_role("link", name="Child protection")).to_be_hidden()
+    menu.click()
+    expect(pg.get_by_role("link", name="Child protection")).to_be_visible()
+    context.close()
+
+
+def test_at_1280_the_menu_is_one_line(
+    browser: Browser,
+    server: str,
+    manager_state: dict,  # type: ignore[type-arg]
+) -> None:
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900},
+        locale="en-GB",
+        storage_state=manager_state,  # type: ignore[arg-type]
+    )
+    pg = context.new_page()
+    pg.goto(server + "/cla-reviews", wait_until="networkidle")
+    tops = pg.evaluate(
+        "() => [...document.querySelectorAll('.navbar .nav-link')]"
+        ".map(a => a.getBoundingClientRect().top)"
+    )
+    assert len(tops) >= 10 and max(tops) - min(tops) < 2  # every item on the same line
+    expect(pg.get_by_role("button", name="Menu")).to_be_hidden()
+    context.close()
