@@ -203,8 +203,10 @@ def load_info(con: duckdb.DuckDBPyConnection) -> LoadInfo:
 
 
 @_by_load
-def data_years(con: duckdb.DuckDBPyConnection) -> list[int]:
-    return records.data_years(con)
+def data_years(
+    con: duckdb.DuckDBPyConnection, measures: tuple[str, ...] | None = None
+) -> list[int]:
+    return records.data_years(con, measures)
 
 
 @_scoped

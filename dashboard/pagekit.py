@@ -49,13 +49,15 @@ def page_context(
     params: Mapping[str, str | None],
     default_period: str = "last_fy",
     roles: Sequence[str] | None = None,
+    measures: Sequence[str] | None = None,
 ) -> PageContext:
-    """The view a URL asks for, with the choices the filter bar offers."""
+    """The view a URL asks for, with the choices the filter bar offers: the years that
+    hold events of the page's ``measures`` (any KPI's when None)."""
     info = data.load_info()
     staff = data.staff()
     if roles is not None:
         staff = staff[staff["role"].isin(roles)]
-    years = data.data_years()
+    years = data.data_years(tuple(measures) if measures else None)
     teams = data.teams(tuple(roles) if roles is not None else None)
     names = dict(zip(staff["staff_id"], staff["staff_name"], strict=True))
     view = resolve(

@@ -62,7 +62,9 @@ pagekit.register_compare_follow(FY, CMP)
 
 @pagekit.guarded
 def layout(**params: str | None) -> Any:
-    ctx = pagekit.page_context(params, roles=pagekit.CHAIR_ROLES)
+    ctx = pagekit.page_context(
+        params, roles=pagekit.CHAIR_ROLES, measures=("icpc_within_15_working_days", "rcpc_on_time")
+    )
     fy, cmp, team, staff = values = pagekit.control_values(ctx.view)
     icpc_fig, icpc_cfg = YOY["icpc_within_15_working_days"][0](*values)
     rcpc_fig, rcpc_cfg = YOY["rcpc_on_time"][0](*values)

@@ -50,7 +50,7 @@ pagekit.register_compare_follow(FY, CMP)
 
 @pagekit.guarded
 def layout(**params: str | None) -> Any:
-    ctx = pagekit.page_context(params, roles=pagekit.IRO_ROLES)
+    ctx = pagekit.page_context(params, roles=pagekit.IRO_ROLES, measures=("cla_reviews_on_time",))
     ids = {"fy": FY, "cmp": CMP, "team": TEAM, "staff": STAFF}
     fy, cmp, team, staff = pagekit.control_values(ctx.view)
     fig, config = YOY[0](fy, cmp, team, staff)

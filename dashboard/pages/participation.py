@@ -45,7 +45,9 @@ pagekit.register_compare_follow(FY, CMP)
 
 @pagekit.guarded
 def layout(**params: str | None) -> Any:
-    ctx = pagekit.page_context(params, roles=pagekit.IRO_ROLES)
+    ctx = pagekit.page_context(
+        params, roles=pagekit.IRO_ROLES, measures=("cla_participation", "cla_attendance")
+    )
     fy, cmp, team, staff = values = pagekit.control_values(ctx.view)
     part_fig, part_cfg = YOY["cla_participation"][0](*values)
     att_fig, att_cfg = YOY["cla_attendance"][0](*values)

@@ -48,9 +48,18 @@ def load_info(con: duckdb.DuckDBPyConnection) -> LoadInfo:
     return LoadInfo(str(load_id), as_of, loaded)
 
 
-def data_years(con: duckdb.DuckDBPyConnection) -> list[int]:
-    """Financial years (start years) that have KPI events, newest first."""
-    return [int(r[0]) for r in con.execute(sqlfiles.read("aggregates", "data_years")).fetchall()]
+def data_years(
+    con: duckdb.DuckDBPyConnection, measures: tuple[str, ...] | None = None
+) -> list[int]:
+    """Financial years (start years) that have events of ``measures`` (any KPI when None),
+    newest first."""
+    for m in measures or ():
+        check_measure(m)
+    rows = con.execute(
+        sqlfiles.read("aggregates", "data_years"),
+        {"measures": list(measures) if measures else None},
+    ).fetchall()
+    return [int(r[0]) for r in rows]
 
 
 def staff_list(con: duckdb.DuckDBPyConnection, *, scope: Scope) -> pd.DataFrame:

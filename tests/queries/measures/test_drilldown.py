@@ -81,3 +81,16 @@ def test_an_iro_gets_only_their_own_and_bad_input_is_refused(
     with pytest.raises(AccessDenied):
         measure_records(con, "cla_reviews_on_time", D(2020, 4, 1), D(2021, 3, 31),
                         scope=Scope(user="a", role="admin"))  # fmt: skip
+
+
+def test_a_year_list_offers_only_years_with_that_measures_events(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    from queries.measures.records import data_years
+
+    # The reviews above are all in 2020-21 (May and August 2020); the shared fixture's only
+    # ICPC is on 20 Jan 2015, in 2014-15.
+    assert data_years(con, ("icpc_within_15_working_days",)) == [2014]
+    assert 2020 in data_years(con, ("cla_reviews_on_time",))
+    assert 2020 not in data_years(con, ("icpc_within_15_working_days",))
+    assert set(data_years(con)) >= {2014, 2020}
