@@ -117,3 +117,76 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
   window.addEventListener("resize", fitAll);
   new MutationObserver(fitAll).observe(document.documentElement, {subtree: true, childList: true});
 })();
+
+/* Every chart has an accessible name (its title) and, under it, its figures as a table:
+   the drawn chart's own data, so the two can never disagree. */
+(function () {
+  function plain(html) { var d = document.createElement("div"); d.innerHTML = (html || "").replace(/<br>/g, " "); return d.textContent.replace(/\u200b/g, "").replace(/\s+/g, " ").trim(); }
+  function fmt(v, suffix) {
+    if (v === null || v === undefined || (typeof v === "number" && isNaN(v))) { return "–"; }
+    if (typeof v === "number") { return (Math.round(v * 10) / 10).toLocaleString("en-GB") + (suffix || ""); }
+    return String(v);
+  }
+  function esc(t) { var d = document.createElement("div"); d.textContent = t; return d.innerHTML; }
+  function table(gd) {
+    var traces = (gd.data || []).filter(function (t) { return t.name || t.text; });
+    if (!traces.length) { return ""; }
+    var fl = gd._fullLayout || {};
+    var first = traces[0];
+    var horizontal = first.orientation === "h" ||
+      (first.x && first.y && typeof first.x[0] === "number" && typeof first.y[0] === "string");
+    var suffix = ((horizontal ? fl.xaxis : fl.yaxis) || {}).ticksuffix || "";
+    var head, rows = [];
+    var points = traces.filter(function (t) {
+      return (t.mode || "").indexOf("lines") < 0 && t.x && t.y && typeof t.x[0] === "number" &&
+        typeof t.y[0] === "number";
+    });
+    if (points.length) {  /* a funnel: one row a person, their events and rate */
+      var xt = ((fl.xaxis || {}).title || {}).text || "x";
+      var yt = ((fl.yaxis || {}).title || {}).text || "y";
+      head = ["", plain(xt), plain(yt)];
+      points.forEach(function (t) {
+        t.x.forEach(function (x, i) {
+          var cd = t.customdata && t.customdata[i];
+          var label = Array.isArray(cd) && typeof cd[0] === "string" ? cd[0] : t.name;
+          rows.push([label, fmt(x), fmt(t.y[i], suffix)]);
+        });
+      });
+    } else if (horizontal) {
+      head = [""].concat(traces.map(function (t) { return t.name || "Value"; }));
+      (first.y || []).forEach(function (label, i) {
+        rows.push([String(label)].concat(traces.map(function (t) {
+          var text = Array.isArray(t.text) ? t.text[i] : null;
+          return text || fmt(t.x ? t.x[i] : null, suffix);
+        })));
+      });
+    } else {
+      var xs = first.x || [];
+      head = [""].concat(xs.map(String));
+      traces.forEach(function (t) {
+        rows.push([t.name || ""].concat(xs.map(function (x, i) { return fmt(t.y ? t.y[i] : null, suffix); })));
+      });
+    }
+    var h = "<tr>" + head.map(function (c) { return '<th scope="col">' + esc(c) + "</th>"; }).join("") + "</tr>";
+    var b = rows.map(function (r) {
+      return "<tr><th scope=\"row\">" + esc(r[0]) + "</th>" + r.slice(1).map(function (c) { return "<td>" + esc(c) + "</td>"; }).join("") + "</tr>";
+    }).join("");
+    return '<div class="table-responsive"><table class="table table-sm table-bordered bg-white"><caption>' +
+      esc(plain(gd.layout && gd.layout.title && gd.layout.title.text)) + "</caption><thead>" + h +
+      "</thead><tbody>" + b + "</tbody></table></div>";
+  }
+  function describe() {
+    document.querySelectorAll(".chart-table[data-graph]").forEach(function (holder) {
+      var outer = document.getElementById(holder.getAttribute("data-graph"));
+      var gd = outer && (outer.classList.contains("js-plotly-plot") ? outer : outer.querySelector(".js-plotly-plot"));
+      if (!gd || !gd.data) { return; }
+      var name = plain(gd.layout && gd.layout.title && gd.layout.title.text) || "Chart";
+      if (gd.getAttribute("aria-label") !== name) { gd.setAttribute("role", "figure"); gd.setAttribute("aria-label", name); }
+      var sig = name + "|" + gd.data.length + "|" + JSON.stringify(gd.data.map(function (t) { return [t.name, (t.y || []).length, (t.x || []).slice(0, 3), (t.y || []).slice(-3)]; }));
+      if (holder.getAttribute("data-sig") !== sig) { holder.setAttribute("data-sig", sig); holder.innerHTML = table(gd); }
+    });
+  }
+  var pending = null;
+  function later() { if (pending) { return; } pending = window.setTimeout(function () { pending = null; describe(); }, 200); }
+  new MutationObserver(later).observe(document.documentElement, {subtree: true, childList: true});
+})();

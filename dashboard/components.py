@@ -187,6 +187,15 @@ def chart(graph_id: str, fig: Any = None, name: str = "chart", config: Any = Non
                 className="btn btn-outline-secondary btn-sm mt-1",
                 title="Download this chart as SVG for print",
             ),
+            # The chart's figures as a table (filled in the browser from the drawn chart,
+            # assets/sqa.js), for anyone who cannot see it.
+            html.Details(
+                [
+                    html.Summary("The chart's figures as a table", className="small"),
+                    html.Div(className="chart-table small", **{"data-graph": graph_id}),
+                ],
+                className="mt-1",
+            ),
         ],
         className="mb-4",
     )

@@ -1,5 +1,5 @@
 """The board pack: one financial year or quarter, from a month-end snapshot, as PDF
-(reportlab) or PowerPoint (python-pptx).
+(WeasyPrint, tagged PDF/UA) or PowerPoint (python-pptx).
 
 Contents: a title page; the KPI table with indicators (a word and a symbol, never colour
 alone), targets, last year and definitions; for each KPI its year-on-year chart, its
@@ -10,13 +10,16 @@ the audience. An external pack applies :mod:`queries.measures.disclosure`.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import io
 import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -322,174 +325,201 @@ def render_charts(pack: Pack) -> dict[str, bytes]:
 # --- PDF -------------------------------------------------------------------------------
 
 
+PDF_CSS = """
+@page {
+  size: A4; margin: 1.5cm 1.5cm 1.9cm;
+  @bottom-left { content: "{footer}"; font-size: 6.5pt; color: #333; }
+  @bottom-right { content: "Page " counter(page); font-size: 7pt; color: #333; }
+}
+html { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; font-size: 9.5pt;
+       color: #111; }
+h1 { font-size: 16pt; margin: 0 0 .4cm; }
+h2 { font-size: 13pt; margin: .5cm 0 .3cm; }
+.title-page { padding-top: 5cm; }
+.title-page h1 { font-size: 22pt; }
+section.page { break-before: page; }
+table { border-collapse: collapse; width: 100%; margin: .2cm 0; font-size: 7.5pt; }
+th, td { border: .4pt solid #9a9a9a; padding: 2pt 3pt; vertical-align: top; text-align: left; }
+thead th { background: #e8edf3; }
+tbody th { font-weight: normal; }
+tbody th strong { font-weight: bold; }
+.small { font-size: 7.5pt; }
+.kpi { break-inside: avoid; margin-bottom: .5cm; }
+figure { margin: 0; }
+figure img { width: 18cm; }
+.commentary { background: #f3f6fa; border: .6pt solid #9db2c8; padding: 5pt; }
+"""
+
+
+def _css_string(text: str) -> str:
+    """Text safe inside a CSS double-quoted string (and so inside the page's <style>)."""
+    return "".join(ch if ch.isalnum() or ch in " ·,.:()/-–" else f"\\{ord(ch):x} " for ch in text)
+
+
+def chart_alt(pack: Pack, measure: str, spc_chart: bool = False) -> str:
+    """The alternative text of a pack's chart: what it shows and where its figures are."""
+    label = MEASURE_LABELS[measure]
+    if spc_chart:
+        c = pack.spc(measure)
+        return (
+            f"Statistical process control chart of {label}, month by month to "
+            f"{pack.snapshot.month}, with its mean and process limits. Variation: "
+            f"{spc.variation_words(c.variation)}. Assurance: {spc.assurance_words(c.assurance)}."
+        )
+    target = pack.rows[[r.measure for r in pack.rows].index(measure)].target.target
+    return (
+        f"Line chart of {label} by month, {fy_label(pack.fy - 1).replace('-', '/')} against "
+        f"{fy_label(pack.fy).replace('-', '/')}"
+        + (f", with the target of {figures.pct(target)}" if target is not None else "")
+        + ". The month-by-month figures are in the table that follows."
+    )
+
+
+def _table(rows: list[list[str]], caption: str, row_heads: bool = True) -> str:
+    """An accessible HTML table: a caption, column headers, and row headers."""
+    head, *body = rows
+    cells = "".join(f'<th scope="col">{escape(str(h))}</th>' for h in head)
+    lines = []
+    for row in body:
+        first = (
+            f'<th scope="row">{escape(str(row[0]))}</th>'
+            if row_heads
+            else f"<td>{escape(str(row[0]))}</td>"
+        )
+        lines.append(
+            "<tr>" + first + "".join(f"<td>{escape(str(v))}</td>" for v in row[1:]) + "</tr>"
+        )
+    return (
+        f"<table><caption class='small'>{escape(caption)}</caption>"
+        f"<thead><tr>{cells}</tr></thead><tbody>{''.join(lines)}</tbody></table>"
+    )
+
+
 def to_pdf(pack: Pack, images: dict[str, bytes]) -> bytes:
-    from reportlab.lib import colors
-    from reportlab.lib.enums import TA_LEFT
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
-    from reportlab.lib.units import cm
-    from reportlab.platypus import (
-        Flowable,
-        Image,
-        KeepTogether,
-        PageBreak,
-        Paragraph,
-        SimpleDocTemplate,
-        Spacer,
-        Table,
-        TableStyle,
-    )
+    """The pack as a tagged PDF (PDF/UA-1, by WeasyPrint): headings, table headers, alt
+    text for every chart, the document's language and title."""
+    from weasyprint import HTML
 
-    styles = getSampleStyleSheet()
-    body = ParagraphStyle("body", parent=styles["BodyText"], fontSize=9.5, leading=12)
-    small = ParagraphStyle("small", parent=body, fontSize=7.5, leading=9.5, alignment=TA_LEFT)
-    box = ParagraphStyle(
-        "box", parent=body, backColor=colors.HexColor("#f3f6fa"), borderPadding=6,
-        borderColor=colors.HexColor("#9db2c8"), borderWidth=0.6,
-    )  # fmt: skip
-    grid = TableStyle(
-        [
-            ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9a9a9a")),
-            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8edf3")),
-            ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
-            ("FONTSIZE", (0, 0), (-1, -1), 7.5),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ]
-    )
-    out = io.BytesIO()
     a, b = pack.date_range
-
-    def footer(canvas: object, doc: object) -> None:
-        canvas.saveState()  # type: ignore[attr-defined]
-        canvas.setFont("Helvetica", 7)  # type: ignore[attr-defined]
-        canvas.drawString(1.5 * cm, 1.0 * cm, pack.footer())  # type: ignore[attr-defined]
-        canvas.drawRightString(  # type: ignore[attr-defined]
-            A4[0] - 1.5 * cm,
-            1.0 * cm,
-            f"Page {canvas.getPageNumber()}",  # type: ignore[attr-defined]
-        )
-        canvas.restoreState()  # type: ignore[attr-defined]
-
-    doc = SimpleDocTemplate(
-        out, pagesize=A4, leftMargin=1.5 * cm, rightMargin=1.5 * cm, topMargin=1.5 * cm,
-        bottomMargin=1.8 * cm, title=f"SQA board pack {pack.period}", author="SQA Dashboard",
-    )  # fmt: skip
-    story: list[Flowable] = [
-        Spacer(1, 5 * cm),
-        Paragraph("Safeguarding and Quality Assurance", styles["Title"]),
-        Paragraph(f"Performance report: {pack.period}", styles["Heading1"]),
-        Paragraph(f"{pack.group} · {a:%d %B %Y} to {b:%d %B %Y}", styles["Heading2"]),
-        Spacer(1, 1 * cm),
-        Paragraph(
-            f"Data as of {figures.uk_datetime(pack.snapshot.extract_as_of)}. Figures frozen on "
-            f"{figures.uk_stamp(pack.snapshot.taken_at)} by {pack.snapshot.taken_by} (snapshot "
-            f"{pack.snapshot.month}), so they do not change when later extracts backfill "
-            "records.",
-            body,
-        ),
-        Paragraph(pack.disclosure.note(), body),
-        Paragraph(
-            f"Made {figures.uk_datetime(pack.made_at)} by the SQA Dashboard. Children appear "
-            "in no table: every figure is a count or a rate.",
-            small,
-        ),
-        PageBreak(),
-        Paragraph(f"Key performance indicators, {pack.period}", styles["Heading1"]),
-    ]
-    heading = ParagraphStyle("heading", parent=small, fontName="Helvetica-Bold")
     frame = pack.kpi_frame()
-    head = ["Measure and definition", *frame.columns[1:-1]]
-    table: list[list[Paragraph]] = [[Paragraph(h, heading) for h in head]] + [
-        # The measure (bold) with its definition under it, then the figures; every cell
-        # wraps within its column, so nothing runs into its neighbour.
-        [
-            Paragraph(f"<b>{row[0]}</b><br/>{row[-1]}", small),
-            *[Paragraph(str(v), small) for v in row[1:-1]],
-        ]
+    kpi_rows = "".join(
+        "<tr>"
+        f'<th scope="row"><strong>{escape(str(row[0]))}</strong><br>'
+        f'<span class="small">{escape(str(row[-1]))}</span></th>'
+        + "".join(f"<td>{escape(str(v))}</td>" for v in row[1:-1])
+        + "</tr>"
         for row in frame.itertuples(index=False)
-    ]
-    story.append(
-        Table(
-            table,
-            # 17.9 cm of the 18 between the margins; each heading breaks between words.
-            colWidths=[w * cm for w in (3.8, 1.8, 2.2, 1.5, 2.1, 1.4, 1.6, 1.9, 1.6)],
-            style=grid,
-            repeatRows=1,
-        )
     )
-    story.append(Spacer(1, 0.3 * cm))
-    story.append(
-        Paragraph(
-            "Indicator: ● on target, ▲ close to target, ▼ below target. Rates are "
-            "numerator ÷ denominator over the events held in the period; – where none.",
-            small,
-        )
+    kpi_head = "".join(
+        f'<th scope="col">{escape(h)}</th>'
+        for h in ["Measure and definition", *frame.columns[1:-1]]
     )
-    # The Making Data Count summary on a page of its own, so neither table is split.
-    story.append(PageBreak())
-    story.append(Paragraph("Is it changing? The Making Data Count summary", styles["Heading1"]))
-    story.append(
-        Table(
-            pack.variation_rows(),
-            colWidths=[w * cm for w in (6, 6, 6)],
-            style=grid,
-            repeatRows=1,
-        )
-    )
-    story.append(
-        Paragraph(
-            "From each KPI's SPC chart over the two years to the snapshot's month: the "
-            "variation icon says whether the latest month is part of a real change, the "
-            "assurance icon whether the target will be met reliably (see the definitions).",
-            small,
-        )
-    )
+
+    def picture(key: str, alt: str) -> str:
+        data = base64.b64encode(images[key]).decode()
+        return f'<figure><img src="data:image/png;base64,{data}" alt="{escape(alt)}"></figure>'
+
+    sections = []
     for title, measures in SECTIONS:
-        story.append(PageBreak())
-        story.append(Paragraph(title, styles["Heading1"]))
+        blocks = []
         for m in measures:
-            story.append(
-                KeepTogether(
-                    [
-                        Image(io.BytesIO(images[m]), width=18 * cm, height=18 * cm * 460 / 1000),
-                        Table(pack.month_rows(m), style=grid, repeatRows=1),
-                        Spacer(1, 0.2 * cm),
-                        Image(
-                            io.BytesIO(images[f"{m}_spc"]),
-                            width=18 * cm,
-                            height=18 * cm * 460 / 1000,
-                        ),
-                        Spacer(1, 0.2 * cm),
-                        Paragraph(
-                            f"<b>Commentary.</b> {_escape(pack.commentary.get(m, ''))}"
-                            if pack.commentary.get(m)
-                            else "<b>Commentary.</b> <i>None written for this period.</i>",
-                            box,
-                        ),
-                        Spacer(1, 0.5 * cm),
-                    ]
-                )
+            note = pack.commentary.get(m)
+            words = (
+                escape(note).replace("\n", "<br>")
+                if note
+                else "<em>None written for this period.</em>"
             )
-    story.append(PageBreak())
-    story.append(Paragraph(f"Quality-assurance activity, {pack.period}", styles["Heading1"]))
-    story.append(
-        Table(
-            pack.count_rows(),
-            colWidths=[7 * cm, 4 * cm, 4 * cm],
-            style=grid,
+            blocks.append(
+                f'<div class="kpi"><h2>{escape(MEASURE_LABELS[m])}</h2>'
+                + picture(m, chart_alt(pack, m))
+                + _table(pack.month_rows(m), f"{MEASURE_LABELS[m]}, by month")
+                + picture(f"{m}_spc", chart_alt(pack, m, spc_chart=True))
+                + f'<p class="commentary"><strong>Commentary.</strong> {words}</p></div>'
+            )
+        sections.append(
+            f'<section class="page"><h1>{escape(title)}</h1>{"".join(blocks)}</section>'
         )
-    )
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    document = f"""<!doctype html>
+<html lang="en-GB"><head><meta charset="utf-8">
+<title>SQA board pack {escape(pack.period)}: {escape(pack.group)}</title>
+<meta name="author" content="SQA Dashboard">
+<meta name="description" content="Safeguarding and Quality Assurance performance report">
+<style>{PDF_CSS.replace("{footer}", _css_string(pack.footer()))}</style></head>
+<body>
+<section class="title-page">
+<h1>Safeguarding and Quality Assurance</h1>
+<h2>Performance report: {escape(pack.period)}</h2>
+<p><strong>{escape(pack.group)} · {figures.uk_date(a)} to {figures.uk_date(b)}</strong></p>
+<p>Data as of {escape(figures.uk_datetime(pack.snapshot.extract_as_of))}. Figures frozen on
+{escape(figures.uk_stamp(pack.snapshot.taken_at))} by {escape(pack.snapshot.taken_by)}
+(snapshot {escape(pack.snapshot.month)}), so they do not change when later extracts backfill
+records.</p>
+<p>{escape(pack.disclosure.note())}</p>
+<p class="small">Made {escape(figures.uk_datetime(pack.made_at))} by the SQA Dashboard.
+Children appear in no table: every figure is a count or a rate.</p>
+</section>
+<section class="page">
+<h1>Key performance indicators, {escape(pack.period)}</h1>
+<table><caption class="small">Key performance indicators, {escape(pack.period)},
+{escape(pack.group)}</caption><thead><tr>{kpi_head}</tr></thead><tbody>{kpi_rows}</tbody></table>
+<p class="small">Indicator: ● on target, ▲ close to target, ▼ below target. Rates are
+numerator ÷ denominator over the events held in the period; – where none.</p>
+</section>
+<section class="page">
+<h1>Is it changing? The Making Data Count summary</h1>
+{_table(pack.variation_rows(), "Each KPI's variation and assurance")}
+<p class="small">From each KPI's SPC chart over the two years to the snapshot's month: the
+variation icon says whether the latest month is part of a real change, the assurance icon
+whether the target will be met reliably (see the definitions).</p>
+</section>
+{"".join(sections)}
+<section class="page">
+<h1>Quality-assurance activity, {escape(pack.period)}</h1>
+{_table(pack.count_rows(), "Quality-assurance activity")}
+</section>
+</body></html>"""
+    blob: bytes = HTML(string=document).write_pdf(pdf_variant="pdf/ua-1")
+    return scope_table_headers(blob)
+
+
+def scope_table_headers(blob: bytes) -> bytes:
+    """Each table header cell says what it heads (PDF/UA 7.5): /Scope /Column in a table's
+    head row, /Row at the start of a body row. WeasyPrint tags the cells as TH but leaves
+    the association to position, which a screen reader cannot rely on."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(blob)) as pdf:
+        tree = pdf.Root.get("/StructTreeRoot")
+        todo = [tree.get("/K")] if tree is not None else []
+        while todo:
+            el = todo.pop()
+            if isinstance(el, pikepdf.Array):
+                todo.extend(el)
+            elif isinstance(el, pikepdf.Dictionary) and "/S" in el:
+                if el.S == "/TH":
+                    row = el.get("/P")
+                    group = row.get("/P") if row is not None else None
+                    scope = (
+                        "/Column" if group is not None and group.get("/S") == "/THead" else "/Row"
+                    )
+                    el.A = pikepdf.Dictionary(O=pikepdf.Name.Table, Scope=pikepdf.Name(scope))
+                if "/K" in el:
+                    todo.append(el.K)
+        out = io.BytesIO()
+        pdf.save(out)
     return out.getvalue()
 
 
-def _escape(text: str) -> str:
-    return (
-        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "<br/>")
-    )
-
-
 # --- PowerPoint ------------------------------------------------------------------------
+
+
+def alt_text(picture: Any, name: str, description: str) -> None:
+    """A PowerPoint picture's name and alternative text (what a screen reader says, and
+    what "Edit Alt Text" shows), never the file name python-pptx leaves there."""
+    props = picture._element.nvPicPr.cNvPr
+    props.set("name", name)
+    props.set("descr", description)
+    props.set("title", name)
 
 
 def to_pptx(pack: Pack, images: dict[str, bytes]) -> bytes:
@@ -563,13 +593,15 @@ def to_pptx(pack: Pack, images: dict[str, bytes]) -> bytes:
             spc_slide = prs.slides.add_slide(blank)
             text(spc_slide, f"Is it changing? {MEASURE_LABELS[m]}", 1, 0.5, 32, 1.2, size=20,
                  bold=True)  # fmt: skip
-            spc_slide.shapes.add_picture(
+            pic = spc_slide.shapes.add_picture(
                 io.BytesIO(images[f"{m}_spc"]), Cm(1), Cm(1.9), width=Cm(31)
             )
+            alt_text(pic, f"SPC chart: {MEASURE_LABELS[m]}", chart_alt(pack, m, spc_chart=True))
             footer(spc_slide)
             slide = prs.slides.add_slide(blank)
             text(slide, f"{title}: {MEASURE_LABELS[m]}", 1, 0.5, 32, 1.2, size=20, bold=True)
-            slide.shapes.add_picture(io.BytesIO(images[m]), Cm(1), Cm(1.9), width=Cm(21))
+            pic = slide.shapes.add_picture(io.BytesIO(images[m]), Cm(1), Cm(1.9), width=Cm(21))
+            alt_text(pic, f"Chart: {MEASURE_LABELS[m]}", chart_alt(pack, m))
             note = pack.commentary.get(m) or "No commentary written for this period."
             text(slide, "Commentary", 22.6, 2.2, 10.4, 1, size=14, bold=True)
             text(slide, note, 22.6, 3.2, 10.4, 9, size=12)

@@ -294,3 +294,33 @@ def test_at_1280_the_menu_is_one_line(
     assert len(tops) >= 10 and max(tops) - min(tops) < 2  # every item on the same line
     expect(pg.get_by_role("button", name="Menu")).to_be_hidden()
     context.close()
+
+
+@pytest.mark.parametrize("path", ["/cla-reviews", "/participation", "/child-protection"])
+def test_every_chart_has_a_name_and_a_table_alternative(page: Page, server: str, path: str) -> None:
+    page.goto(server + path, wait_until="networkidle")
+    page.wait_for_selector(PAGES[path])
+    page.wait_for_timeout(800)
+    charts = page.evaluate(
+        """() => [...document.querySelectorAll('.chart-table[data-graph]')].map(h => {
+             const outer = document.getElementById(h.dataset.graph);
+             const gd = outer && outer.querySelector('.js-plotly-plot');
+             const title = gd && gd.querySelector('.gtitle');
+             const marks = '.scatterlayer .point, .barlayer .point';
+             const points = gd ? gd.querySelectorAll(marks).length : 0;
+             return {id: h.dataset.graph, role: gd && gd.getAttribute('role'),
+                     name: gd && gd.getAttribute('aria-label'),
+                     title: title ? title.textContent : '',
+                     rows: h.querySelectorAll('tbody tr').length, points};
+           })"""
+    )
+    assert charts, path
+    for c in charts:
+        assert c["role"] == "figure" and c["name"], c
+        assert c["name"].startswith(c["title"].split(" ")[0]), c  # named by its title
+        assert c["rows"] >= 1, c
+    # The charts the issue named: every person (or code) drawn is a row of the table.
+    people = {"/cla-reviews": "cla-by-iro", "/child-protection": "cp-by-chair",
+              "/participation": "par-mix"}[path]  # fmt: skip
+    mine = next(c for c in charts if c["id"] == people)
+    assert mine["rows"] == mine["points"] > 0

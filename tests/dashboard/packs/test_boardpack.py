@@ -110,6 +110,32 @@ def test_pdf_pack_shows_what_sqa_kpis_prints(
     # (each KPI with its year-on-year chart, month table and SPC chart), the QA activity.
     assert len(pages) == 12
     assert "Is it changing? The Making Data Count summary" in text
+    # A tagged PDF (PDF/UA-1): its title and language, and a validator's checks pass.
+    info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True).stdout
+    assert re.search(r"^Tagged:\s+yes$", info, re.M)
+    assert re.search(r"^Title:\s+SQA board pack 2020/21: Service$", info, re.M)
+    checked = subprocess.run(
+        [sys.executable, "-m", "pdfua", "check", str(out)], capture_output=True, text=True
+    )
+    assert checked.returncode == 0 and "result: PASS" in checked.stdout, checked.stdout
+    import pikepdf
+
+    with pikepdf.open(out) as pdf:
+        assert str(pdf.Root.Lang) == "en-GB"
+        found: list[str] = []
+        todo = [pdf.Root.StructTreeRoot.K]
+        while todo:  # every chart is a Figure with alternative text; table headers scoped
+            el = todo.pop()
+            if isinstance(el, pikepdf.Array):
+                todo.extend(el)
+            elif isinstance(el, pikepdf.Dictionary) and "/S" in el:
+                if el.S == "/Figure":
+                    found.append(str(el.get("/Alt", "")))
+                if el.S == "/TH":
+                    assert str(el.A.Scope) in ("/Column", "/Row")
+                if "/K" in el:
+                    todo.append(el.K)
+    assert len(found) == 16 and all(len(a) > 40 for a in found)
     listed = subprocess.run(
         ["pdfimages", "-list", str(out)], capture_output=True, text=True, check=True
     ).stdout.splitlines()[2:]
@@ -153,6 +179,13 @@ def test_pptx_pack_reads_back(env: dict[str, str], frozen: dict[str, Any]) -> No
     assert "Making Data Count summary" in texts[2]
     summary = next(sh.table for sh in slides[2].shapes if sh.has_table)
     assert len(summary.rows) == 9  # a heading and 8 KPIs, each with its icons in words
+    # Every picture has alternative text saying what it shows, never "image.png".
+    pictures = [sh for s in slides for sh in s.shapes if sh.shape_type == 13]  # PICTURE
+    assert len(pictures) == 16
+    alts = [sh._element.nvPicPr.cNvPr.get("descr") or "" for sh in pictures]
+    assert all(a and "image" not in a.lower() and len(a) > 40 for a in alts), alts
+    assert any(a.startswith("Line chart of CLA reviews on time by month") for a in alts)
+    assert any(a.startswith("Statistical process control chart of") for a in alts)
     assert all(
         r.cells[1].text.split(" ", 1)[1].startswith(("Common cause", "Special cause"))
         for r in list(summary.rows)[1:]
