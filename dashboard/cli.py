@@ -17,6 +17,7 @@ from dashboard.packs import images as charts
 from queries import cli as data_cli
 from queries.core.errors import ConfigError
 from queries.core.settings import load_settings
+from queries.measures import comparators
 from queries.measures.disclosure import INTERNAL, Disclosure
 from queries.measures.periods import parse_fy
 from queries.measures.targets import load_breaks, load_targets
@@ -42,7 +43,12 @@ def cmd_board_pack(args: argparse.Namespace) -> int:
         snap,
         fy,
         args.quarter,
-        load_targets(settings.targets_file),
+        comparators.with_published(
+            load_targets(settings.targets_file),
+            comparators.load_comparators(settings.comparators_file),
+            fy,
+            settings.region,
+        ),
         notes,
         args.team or snapshots.SERVICE,
         Disclosure(settings.suppress_below) if args.external else INTERNAL,

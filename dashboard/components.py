@@ -192,7 +192,7 @@ def chart(graph_id: str, fig: Any = None, name: str = "chart", config: Any = Non
             html.Details(
                 [
                     html.Summary("The chart's figures as a table", className="small"),
-                    html.Div(className="chart-table small", **{"data-graph": graph_id}),
+                    html.Div(className="chart-table small", **data_attrs(graph=graph_id)),
                 ],
                 className="mt-1",
             ),
@@ -450,6 +450,11 @@ def _cards(values: Mapping[str, str], labels: Mapping[str, str]) -> dbc.Row:
 def query_string(**params: str | None) -> str:
     clean = {k: v for k, v in params.items() if v}
     return ("?" + urlencode(clean)) if clean else ""
+
+
+def data_attrs(**attrs: str) -> dict[str, Any]:
+    """``data-*`` attributes, which Python keywords cannot spell."""
+    return {f"data-{k}": v for k, v in attrs.items()}
 
 
 def aria(**attrs: str) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from queries.core.errors import AccessDenied, QueryError
 from queries.core.files import private_dir
 from queries.core.settings import Settings, load_settings
 from queries.ingest import store
-from queries.measures import kpis, qa, records, spc, variation
+from queries.measures import comparators, kpis, qa, records, spc, variation
 from queries.measures.funnel import Funnel
 from queries.measures.kpis import Filters, MonthRatio, Ratio
 from queries.measures.records import LoadInfo
@@ -566,6 +566,15 @@ def last_attempt() -> dict[str, Any] | None:
 
 def targets() -> dict[str, Target]:
     return load_targets(settings().targets_file)
+
+
+def targets_for(fy: int) -> dict[str, Target]:
+    """The targets, with the England (and configured region's) figures published for
+    financial year ``fy`` or the latest year before it."""
+    s = settings()
+    return comparators.with_published(
+        targets(), comparators.load_comparators(s.comparators_file), fy, s.region
+    )
 
 
 def cached_view(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -17,7 +17,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from queries.measures import funnel, spc
-from queries.measures.kpis import MonthRatio
+from queries.measures.kpis import MEASURE_LABELS, MonthRatio, Ratio
+from queries.measures.targets import Target, rag
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000")
 GREY = "#8c8c8c"
@@ -797,3 +798,45 @@ def funnel_figure(
     note = " · limits widened for over-dispersion" if result.adjusted else ""
     note += f" · axis starts at {floor}%" if floor > 0 else ""
     return _layout(fig, title, subtitle + note, as_of)
+
+
+def comparator(value: float | None, year: str) -> str:
+    """A published comparator with its year ('78.5% (2022-23)', '93% (2017-18)' when it was
+    published as a whole number), or '–'."""
+    if value is None:
+        return "–"
+    whole = abs(value * 100 - round(value * 100)) < 1e-9
+    return pct(value, 0 if whole else 1) + (f" ({year})" if year else "")
+
+
+def kpi_frame(
+    order: Sequence[str],
+    now: dict[str, Ratio],
+    last_year: dict[str, Ratio],
+    targets: dict[str, Target],
+    icons: dict[str, spc.Chart],
+) -> pd.DataFrame:
+    """The KPI table as the file a board paper's author downloads: the same rows and
+    figures, the numbers as numbers."""
+    rows = []
+    for key in order:
+        r, t, prev = now[key], targets[key], last_year[key]
+        ind = rag(r.rate, t, r.not_recorded)
+        chart = icons.get(key)
+        rows.append(
+            {
+                "Measure": MEASURE_LABELS[key],
+                "Numerator": None if r.not_recorded else r.numerator,
+                "Denominator": None if r.not_recorded else r.denominator,
+                "Result": r.not_recorded or pct(r.rate, 1),
+                "Indicator": ind.word,
+                "Variation (SPC)": spc.variation_words(chart.variation) if chart else "",
+                "Assurance (SPC)": spc.assurance_words(chart.assurance) if chart else "",
+                "Target": pct(t.target),
+                "Same period last year": pct(prev.rate, 1),
+                "Statistical neighbours": comparator(t.stat_neighbours, t.comparator_year),
+                "England": comparator(t.england, t.england_year),
+                **({t.region_name: comparator(t.region, t.region_year)} if t.region_name else {}),
+            }
+        )
+    return pd.DataFrame(rows)

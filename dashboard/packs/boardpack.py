@@ -68,13 +68,6 @@ KPI_COLUMNS = ["Measure", "Numerator", "Denominator", "Result", "Indicator", "Ta
                "Definition"]  # fmt: skip
 
 
-def comparator(value: float | None, target: Target) -> str:
-    """A published comparator with its year ('78% (2017-18)'), or '–'."""
-    if value is None:
-        return "–"
-    return figures.pct(value) + (f" ({target.comparator_year})" if target.comparator_year else "")
-
-
 def definitions() -> dict[str, str]:
     """Each measure's one-line definition: the italic line under its heading."""
     text = DEFINITIONS.read_text(encoding="utf-8")
@@ -240,8 +233,8 @@ class Pack:
                     self.indicator(r),
                     figures.pct(r.target.target),
                     self.result(r.last_year),
-                    comparator(r.target.stat_neighbours, r.target),
-                    comparator(r.target.england, r.target),
+                    figures.comparator(r.target.stat_neighbours, r.target.comparator_year),
+                    figures.comparator(r.target.england, r.target.england_year),
                     r.definition,
                 ]
                 for r in self.rows

@@ -8,7 +8,6 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-import pandas as pd
 from dash import Input, Output, dcc, html
 
 from dashboard import components, data, figures, pagekit
@@ -145,8 +144,9 @@ def update_kpi_table(
         f"{last.year - 2}-{last.month + 1:02d}" if last.month < 12 else f"{last.year - 1}-01"
     )  # 24 months ending with the period's last
     icons = {k: data.spc_chart(k, first, f"{last:%Y-%m}", filters) for k in ORDER}
-    table = kpi_table(now, last_year, data.targets(), date_from, date_to, team, staff, gone, icons)
-    frame = kpi_frame(now, last_year, data.targets(), icons)
+    targets = data.targets_for(fy_of(date_to))  # England's figure for the period's year
+    table = kpi_table(now, last_year, targets, date_from, date_to, team, staff, gone, icons)
+    frame = figures.kpi_frame(ORDER, now, last_year, targets, icons)
     what = f"Key performance indicators, {caption.rsplit(' · ', 1)[0]}"
     return html.Div([table, components.download_links("ov-kpis", what, frame)]), caption
 
@@ -175,6 +175,7 @@ def kpi_table(
         "Same period last year",
         "Statistical neighbours",
         "England",
+        *([region] if (region := next(iter(targets.values())).region_name) else []),
         "Relevant management information",
         "Definition",
     ]
@@ -246,8 +247,16 @@ def kpi_table(
                     html.Td(
                         f"{figures.pct(prev.rate, 1)} ({prev.numerator:,} of {prev.denominator:,})"
                     ),
-                    html.Td(boardpack.comparator(t.stat_neighbours, t)),
-                    html.Td(boardpack.comparator(t.england, t)),
+                    html.Td(figures.comparator(t.stat_neighbours, t.comparator_year)),
+                    html.Td(
+                        figures.comparator(t.england, t.england_year),
+                        title=f"Published for {t.england_year}" if t.england_year else None,
+                    ),
+                    *(
+                        [html.Td(figures.comparator(t.region, t.region_year))]
+                        if t.region_name
+                        else []
+                    ),
                     html.Td(dcc.Link(mi_text, href=f"{page}{qs}")),
                     html.Td(dcc.Link("Definition", href=f"/definitions#{key}")),
                 ],
@@ -270,34 +279,3 @@ def kpi_table(
         responsive=True,
         className="kpi-table caption-top bg-white",
     )
-
-
-def kpi_frame(
-    now: dict[str, Ratio],
-    last_year: dict[str, Ratio],
-    targets: dict[str, Target],
-    icons: dict[str, spc.Chart],
-) -> pd.DataFrame:
-    """The KPI table as the file a board paper's author downloads: the same rows and
-    figures, the numbers as numbers."""
-    rows = []
-    for key in ORDER:
-        r, t, prev = now[key], targets[key], last_year[key]
-        ind = rag(r.rate, t, r.not_recorded)
-        chart = icons.get(key)
-        rows.append(
-            {
-                "Measure": MEASURE_LABELS[key],
-                "Numerator": None if r.not_recorded else r.numerator,
-                "Denominator": None if r.not_recorded else r.denominator,
-                "Result": r.not_recorded or figures.pct(r.rate, 1),
-                "Indicator": ind.word,
-                "Variation (SPC)": spc.variation_words(chart.variation) if chart else "",
-                "Assurance (SPC)": spc.assurance_words(chart.assurance) if chart else "",
-                "Target": figures.pct(t.target),
-                "Same period last year": figures.pct(prev.rate, 1),
-                "Statistical neighbours": boardpack.comparator(t.stat_neighbours, t),
-                "England": boardpack.comparator(t.england, t),
-            }
-        )
-    return pd.DataFrame(rows)

@@ -76,6 +76,17 @@ SPECS: tuple[SettingSpec, ...] = (
         "Editable file of targets, amber thresholds and comparator figures.",
     ),
     SettingSpec(
+        "SQA_COMPARATORS_FILE",
+        str(PROJECT_ROOT / "data" / "comparators.csv"),
+        "Published comparators (DfE England and regional figures, by year, with sources).",
+    ),
+    SettingSpec(
+        "SQA_REGION",
+        "",
+        "The authority's region as the DfE names it (e.g. North West), for the regional "
+        "comparator; blank shows none.",
+    ),
+    SettingSpec(
         "SQA_SPC_BREAKS_FILE",
         str(PROJECT_ROOT / "data" / "spc_breaks.csv"),
         "Known changes in practice (measure, from_month, reason) where SPC limits restart.",
@@ -243,6 +254,8 @@ class Settings:
     cache_dir: Path
     cache_redis_url: str
     targets_file: Path
+    comparators_file: Path
+    region: str
     spc_breaks_file: Path
     accounts_db: Path
     snapshots_db: Path
@@ -271,6 +284,8 @@ _PARSERS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "SQA_CACHE_DIR": ("cache_dir", lambda _n, v: Path(v)),
     "SQA_CACHE_REDIS_URL": ("cache_redis_url", lambda _n, v: v),
     "SQA_TARGETS_FILE": ("targets_file", lambda _n, v: Path(v)),
+    "SQA_COMPARATORS_FILE": ("comparators_file", lambda _n, v: Path(v)),
+    "SQA_REGION": ("region", lambda _n, v: v.strip()),
     "SQA_SPC_BREAKS_FILE": ("spc_breaks_file", lambda _n, v: Path(v)),
     "SQA_ACCOUNTS_DB": ("accounts_db", lambda _n, v: Path(v)),
     "SQA_SNAPSHOTS_DB": ("snapshots_db", lambda _n, v: Path(v)),

@@ -32,6 +32,11 @@ class Target:
     # Which way is better, for SPC: increase (every KPI by default), decrease or neutral
     # (every count by default).
     improvement: str = "increase"
+    # Published comparators for a period (comparators.with_published): each with its year.
+    england_year: str = ""
+    region: float | None = None
+    region_name: str = ""
+    region_year: str = ""
 
 
 @dataclass(frozen=True)

@@ -304,3 +304,28 @@ def test_codes_are_shown_in_words() -> None:
         "Stage": ["Stage 3", "Stage 1"],
         "Team": ["IRO Team North", "C0000001"],  # names and ids are left as they are
     }
+
+
+def test_kpi_file_shows_the_published_england_figure_with_its_year() -> None:
+    from dashboard.packs.boardpack import SECTIONS
+    from queries.core.settings import PROJECT_ROOT
+    from queries.measures.comparators import load_comparators, with_published
+    from queries.measures.kpis import Ratio
+    from queries.measures.targets import load_targets
+
+    targets = with_published(
+        load_targets(PROJECT_ROOT / "data" / "targets.csv"),
+        load_comparators(PROJECT_ROOT / "data" / "comparators.csv"),
+        2024,
+        "North West",
+    )
+    now = {k: Ratio(9, 10) for k in targets}
+    order = [m for _section, measures in SECTIONS for m in measures]
+    frame = figures.kpi_frame(order, now, now, targets, {})
+    icpc = frame[frame["Measure"] == "ICPCs within 15 working days"].iloc[0]
+    # 58,670 / 72,090 = 81.4% for England, (800 + 8,240) / 11,770 = 76.8% for the region.
+    assert icpc["England"] == "81.4% (2024-25)"
+    assert icpc["North West"] == "76.8% (2024-25)"
+    assert icpc["Statistical neighbours"] == "78% (2017-18)"  # the annual report's
+    reviews = frame[frame["Measure"] == "CLA reviews on time"].iloc[0]
+    assert reviews["England"] == "–"  # the DfE publishes no such figure
