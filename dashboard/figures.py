@@ -423,19 +423,29 @@ def volume_chart(
     as_of: dt.datetime,
 ) -> go.Figure:
     """Events held per month for several measures of one year (bars side by side). Months
-    after the data's own month have not happened: no bar and no label, never "0"."""
+    after the data's own month have not happened: no bar and no label, never "0"; the
+    data's own month is still going on, so its bars are pale and say "so far"."""
     fig = go.Figure()
     ended = f"{as_of:%Y-%m}"
     for i, (name, by_year) in enumerate(series.items()):
         months = by_year[fy]
         held = [None if m.month > ended else m.denominator for m in months]
+        # The month the data was extracted in is still going on: paler, "so far".
+        going = [m.month == ended for m in months]
         fig.add_trace(
             go.Bar(
                 x=list(MONTHS),
                 y=held,
                 name=name,
-                marker={"color": OKABE_ITO[i], "pattern": {"shape": ["", "/", "."][i % 3]}},
-                text=["" if n is None else n for n in held],
+                marker={
+                    "color": OKABE_ITO[i],
+                    "pattern": {"shape": ["", "/", "."][i % 3]},
+                    "opacity": [0.4 if g else 1.0 for g in going],
+                },
+                text=[
+                    "" if n is None else f"{n:,} so far" if g else f"{n:,}"
+                    for n, g in zip(held, going, strict=True)
+                ],
                 textposition="outside",
                 hovertemplate="%{x}: %{y} held<extra>" + name + "</extra>",
             )

@@ -1,9 +1,11 @@
 """Take a screenshot of each page of a running dashboard (for the README and for looking).
 
 Usage: SQA_SHOT_USER=manager SQA_SHOT_PASSWORD=... \
+       [SQA_SHOT_ADMIN=admin SQA_SHOT_ADMIN_PASSWORD=...] \
        python scripts/screenshots.py [BASE_URL] [OUT_DIR]
 Signs in through the form first (the demo accounts are printed by scripts/start.sh), and
-also shoots the sign-in page. Prints any browser console error it sees.
+also shoots the sign-in page, the overview and a chart page at a phone's width (390 px),
+and, with an admin account, the audit trail. Prints any browser console error it sees.
 """
 
 from __future__ import annotations
@@ -28,9 +30,11 @@ PAGES = {
     "quality": "/quality",
     "data-quality": "/data-quality",
     "definitions": "/definitions",
-    "audit": "/audit",
     "board-pack": "/board-pack",
+    "records": "/records?measure=cla_reviews_on_time&from=2026-04-01&to=2026-04-30",
 }
+PHONE = {"overview-390": "/", "cla-reviews-390": "/cla-reviews"}
+ADMIN = {"audit": "/audit"}
 
 
 def main() -> int:
@@ -44,15 +48,26 @@ def main() -> int:
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.goto(base + "/sign-in", wait_until="networkidle")
         page.screenshot(path=str(out / "sign-in.png"))
-        page.fill("#username", os.environ.get("SQA_SHOT_USER", "manager"))
-        page.fill("#password", os.environ.get("SQA_SHOT_PASSWORD", ""))
-        page.click("button[type=submit]")
-        page.wait_for_load_state("networkidle")
-        for name, path in PAGES.items():
-            page.goto(base + path, wait_until="networkidle")
-            page.wait_for_timeout(1500)
-            page.screenshot(path=str(out / f"{name}.png"), full_page=True)
-            print(f"{name}: {out / f'{name}.png'}")
+        accounts = [("SQA_SHOT_USER", "SQA_SHOT_PASSWORD", "manager", {**PAGES, **PHONE})]
+        if os.environ.get("SQA_SHOT_ADMIN"):
+            accounts.append(("SQA_SHOT_ADMIN", "SQA_SHOT_ADMIN_PASSWORD", "admin", ADMIN))
+        for var, secret, default, pages in accounts:
+            context = browser.new_context(locale="en-GB")
+            page = context.new_page()
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.goto(base + "/sign-in", wait_until="networkidle")
+            page.fill("#username", os.environ.get(var, default))
+            page.fill("#password", os.environ.get(secret, ""))
+            page.click("button[type=submit]")
+            page.wait_for_load_state("networkidle")
+            for name, path in pages.items():
+                wide = 390 if name.endswith("-390") else 1440
+                page.set_viewport_size({"width": wide, "height": 1000 if wide > 400 else 844})
+                page.goto(base + path, wait_until="networkidle")
+                page.wait_for_timeout(1500)
+                page.screenshot(path=str(out / f"{name}.png"), full_page=True)
+                print(f"{name}: {out / f'{name}.png'}")
+            context.close()
         browser.close()
     for e in errors:
         print("console error:", e)

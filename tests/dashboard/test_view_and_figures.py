@@ -293,6 +293,9 @@ def test_months_that_have_not_happened_draw_no_bars() -> None:
     assert list(bars.y[:3]) == [3, 3, 3]
     assert all(y is None for y in bars.y[3:])  # July 2026 onwards: not a 0, nothing
     assert list(bars.text[3:]) == [""] * 9
+    # June 2026 is the extract's own month, still going on: pale, and "so far".
+    assert list(bars.text[:3]) == ["3", "3", "3 so far"]
+    assert list(bars.marker.opacity[:3]) == [1.0, 1.0, 0.4]
 
 
 def test_codes_are_shown_in_words() -> None:
