@@ -48,6 +48,7 @@ def cmd_board_pack(args: argparse.Namespace) -> int:
             comparators.load_comparators(settings.comparators_file),
             fy,
             settings.region,
+            comparators.load_neighbours(settings.neighbours_file).get(settings.authority, []),
         ),
         notes,
         args.team or snapshots.SERVICE,

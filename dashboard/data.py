@@ -572,8 +572,9 @@ def targets_for(fy: int) -> dict[str, Target]:
     """The targets, with the England (and configured region's) figures published for
     financial year ``fy`` or the latest year before it."""
     s = settings()
+    neighbours = comparators.load_neighbours(s.neighbours_file).get(s.authority, [])
     return comparators.with_published(
-        targets(), comparators.load_comparators(s.comparators_file), fy, s.region
+        targets(), comparators.load_comparators(s.comparators_file), fy, s.region, neighbours
     )
 
 

@@ -87,6 +87,17 @@ SPECS: tuple[SettingSpec, ...] = (
         "comparator; blank shows none.",
     ),
     SettingSpec(
+        "SQA_AUTHORITY",
+        "",
+        "The authority as the DfE names it (e.g. Hartlepool), to find its statistical "
+        "neighbours in SQA_NEIGHBOURS_FILE; blank uses the targets file's figures.",
+    ),
+    SettingSpec(
+        "SQA_NEIGHBOURS_FILE",
+        str(PROJECT_ROOT / "data" / "statistical_neighbours.csv"),
+        "Each authority's statistical neighbours, closest first (the DfE's list).",
+    ),
+    SettingSpec(
         "SQA_SPC_BREAKS_FILE",
         str(PROJECT_ROOT / "data" / "spc_breaks.csv"),
         "Known changes in practice (measure, from_month, reason) where SPC limits restart.",
@@ -256,6 +267,8 @@ class Settings:
     targets_file: Path
     comparators_file: Path
     region: str
+    authority: str
+    neighbours_file: Path
     spc_breaks_file: Path
     accounts_db: Path
     snapshots_db: Path
@@ -286,6 +299,8 @@ _PARSERS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "SQA_TARGETS_FILE": ("targets_file", lambda _n, v: Path(v)),
     "SQA_COMPARATORS_FILE": ("comparators_file", lambda _n, v: Path(v)),
     "SQA_REGION": ("region", lambda _n, v: v.strip()),
+    "SQA_AUTHORITY": ("authority", lambda _n, v: v.strip()),
+    "SQA_NEIGHBOURS_FILE": ("neighbours_file", lambda _n, v: Path(v)),
     "SQA_SPC_BREAKS_FILE": ("spc_breaks_file", lambda _n, v: Path(v)),
     "SQA_ACCOUNTS_DB": ("accounts_db", lambda _n, v: Path(v)),
     "SQA_SNAPSHOTS_DB": ("snapshots_db", lambda _n, v: Path(v)),

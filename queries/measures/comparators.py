@@ -20,7 +20,7 @@ from queries.core.sqlfiles import MEASURES
 from queries.measures.periods import fy_label, parse_fy
 from queries.measures.targets import Target
 
-AREA_TYPES = ("england", "region")
+AREA_TYPES = ("england", "region", "local_authority")
 
 
 @dataclass(frozen=True)
@@ -89,15 +89,64 @@ def latest(
     return max(found, key=lambda c: c.year) if found else None
 
 
+def load_neighbours(path: Path) -> dict[str, list[str]]:
+    """Each authority's statistical neighbours, closest first, from ``path`` (columns
+    authority, rank, neighbour, source); none when the file does not exist."""
+    if not path.exists():
+        return {}
+    found: dict[str, list[tuple[int, str]]] = {}
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        for line, row in enumerate(csv.DictReader(fh), start=2):
+            authority = (row.get("authority") or "").strip()
+            neighbour = (row.get("neighbour") or "").strip()
+            try:
+                rank = int((row.get("rank") or "").strip())
+            except ValueError as exc:
+                raise ConfigError(f"{path.name} line {line}: rank is a whole number") from exc
+            if not authority or not neighbour:
+                raise ConfigError(f"{path.name} line {line}: authority and neighbour are needed")
+            found.setdefault(authority, []).append((rank, neighbour))
+    return {a: [n for _r, n in sorted(ns)] for a, ns in found.items()}
+
+
+def neighbours_figure(
+    comparators: list[Comparator], measure: str, neighbours: list[str], fy: int
+) -> tuple[float, str, int] | None:
+    """(pooled rate, year, how many neighbours) over the statistical neighbours' published
+    figures for the latest year at or before ``fy`` that has any: their numerators summed
+    over their denominators, as the DfE pools an area's figure."""
+    rows = [
+        c
+        for c in comparators
+        if c.measure == measure
+        and c.area_type == "local_authority"
+        and c.area in neighbours
+        and c.year <= fy
+    ]
+    if not rows:
+        return None
+    year = max(c.year for c in rows)
+    used = [c for c in rows if c.year == year]
+    rate = sum(c.numerator for c in used) / sum(c.denominator for c in used)
+    return rate, fy_label(year), len(used)
+
+
 def with_published(
-    targets: dict[str, Target], comparators: list[Comparator], fy: int, region: str = ""
+    targets: dict[str, Target],
+    comparators: list[Comparator],
+    fy: int,
+    region: str = "",
+    neighbours: list[str] | None = None,
 ) -> dict[str, Target]:
     """``targets`` with the England (and, given a region, the regional) figure published for
-    financial year ``fy`` or the latest before it, each with its year and source."""
+    financial year ``fy`` or the latest before it, each with its year; given the
+    authority's statistical neighbours (the DfE's list), their pooled published figure
+    replaces the targets file's."""
     out = {}
     for measure, t in targets.items():
         england = latest(comparators, measure, "england", "England", fy)
         regional = latest(comparators, measure, "region", region, fy) if region else None
+        pooled = neighbours_figure(comparators, measure, neighbours or [], fy)
         out[measure] = dataclasses.replace(
             t,
             england=england.rate if england else t.england,
@@ -105,5 +154,9 @@ def with_published(
             region=regional.rate if regional else None,
             region_name=region,
             region_year=regional.year_label if regional else "",
+            stat_neighbours=pooled[0] if pooled else t.stat_neighbours,
+            comparator_year=(
+                f"{pooled[1]}, {pooled[2]} neighbours" if pooled else t.comparator_year
+            ),
         )
     return out

@@ -64,3 +64,32 @@ def test_a_bad_row_says_what_is_wrong(tmp_path: Path, row: str, message: str) ->
     path.write_text("measure,area_type,area,year,numerator,denominator,source\n" + row + "\n")
     with pytest.raises(ConfigError, match=message):
         load_comparators(path)
+
+
+def test_statistical_neighbours_pool_their_published_figures(tmp_path: Path) -> None:
+    from queries.measures.comparators import load_neighbours
+
+    path = tmp_path / "comparators.csv"
+    path.write_text(
+        "measure,area_type,area,year,numerator,denominator,source\n"
+        "icpc_within_15_working_days,local_authority,Alpha,2024-25,40,50,x\n"
+        "icpc_within_15_working_days,local_authority,Beta,2024-25,30,40,x\n"
+        "icpc_within_15_working_days,local_authority,Gamma,2023-24,10,10,x\n"
+        "icpc_within_15_working_days,local_authority,Elsewhere,2024-25,1,100,x\n"
+    )
+    rows = load_comparators(path)
+    targets = load_targets(PROJECT_ROOT / "data" / "targets.csv")
+    near = ["Alpha", "Beta", "Gamma"]
+    # 2024-25: Alpha and Beta published; (40 + 30) / (50 + 40) = 70 / 90 = 77.8%.
+    icpc = with_published(targets, rows, 2024, neighbours=near)["icpc_within_15_working_days"]
+    assert f"{icpc.stat_neighbours:.1%}" == "77.8%"
+    assert icpc.comparator_year == "2024-25, 2 neighbours"
+    # 2023-24: only Gamma's 10 of 10 is published by then.
+    icpc = with_published(targets, rows, 2023, neighbours=near)["icpc_within_15_working_days"]
+    assert (icpc.stat_neighbours, icpc.comparator_year) == (1.0, "2023-24, 1 neighbour")
+    # No neighbours configured: the targets file's figure (the annual report's 78%, 2017-18).
+    icpc = with_published(targets, rows, 2024)["icpc_within_15_working_days"]
+    assert (icpc.stat_neighbours, icpc.comparator_year) == (0.78, "2017-18")
+    shipped = load_neighbours(PROJECT_ROOT / "data" / "statistical_neighbours.csv")
+    assert shipped["Hartlepool"][:2] == ["Redcar and Cleveland", "Halton"]
+    assert len(shipped["Hartlepool"]) == 10
