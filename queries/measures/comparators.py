@@ -156,7 +156,9 @@ def with_published(
             region_year=regional.year_label if regional else "",
             stat_neighbours=pooled[0] if pooled else t.stat_neighbours,
             comparator_year=(
-                f"{pooled[1]}, {pooled[2]} neighbours" if pooled else t.comparator_year
+                f"{pooled[1]}, {pooled[2]} neighbour{'' if pooled[2] == 1 else 's'}"
+                if pooled
+                else t.comparator_year
             ),
         )
     return out
