@@ -177,7 +177,8 @@ def chart(graph_id: str, fig: Any = None, name: str = "chart", config: Any = Non
                 dcc.Graph(
                     id=graph_id,
                     figure=fig or {},
-                    config=config or cast(Any, figures.export_config(name)),
+                    config=config
+                    or cast(Any, figures.export_config(name, data.load_info().extract_as_of)),
                     className="sqa-graph",
                 )
             ),

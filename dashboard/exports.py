@@ -34,7 +34,7 @@ def context_lines(what: str, as_of: dt.datetime, audience: str) -> list[str]:
 def file_stem(what: str, as_of: dt.datetime, audience: str) -> str:
     """A file name (without extension) that carries the same: what, data date, audience."""
     who = "internal_child_level" if audience == CHILD_LEVEL else "internal"
-    return figures.safe_name(f"{what}_data_{as_of:%Y-%m-%d}_{who}")[:150]
+    return figures.safe_name(f"{what}_data_{figures.file_date(as_of)}_{who}")[:150]
 
 
 def records_file(

@@ -59,6 +59,12 @@ def uk_stamp(text: object) -> str:
     return uk_date(moment.date()) if len(raw) <= 10 else uk_datetime(moment)
 
 
+def file_date(moment: dt.datetime) -> str:
+    """The data's date for a file name, ISO (sorts), as the day it was in the UK."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+    return f"{aware.astimezone(UK):%Y-%m-%d}"
+
+
 def as_of_note(as_of: dt.datetime) -> str:
     return f"Data as of {uk_datetime(as_of)}"
 
@@ -456,8 +462,11 @@ def volume_chart(
     return _layout(fig, f"Conferences held per month, {fy.replace('-', '/')}", subtitle, as_of)
 
 
-def export_config(filename: str) -> dict[str, object]:
-    """dcc.Graph config: toolbar PNG export at print resolution, with a meaningful name."""
+def export_config(filename: str, as_of: dt.datetime | None = None) -> dict[str, object]:
+    """dcc.Graph config: toolbar PNG export at print resolution, with a meaningful name
+    (what the chart is and, given ``as_of``, the data's date)."""
+    if as_of is not None:
+        filename = f"{filename}_data_{file_date(as_of)}"
     return {
         "displaylogo": False,
         "toImageButtonOptions": {

@@ -234,7 +234,9 @@ def yoy_chart(
         data.targets()[measure].target,
         month_links(measure, shown, team, staff),
     )
-    return fig, figures.export_config(f"{measure}_{sel}_vs_{other}_{context}")
+    return fig, figures.export_config(
+        f"{measure}_{sel}_vs_{other}_{context}", data.load_info().extract_as_of
+    )
 
 
 def yoy_month_table(
@@ -480,7 +482,9 @@ def register_variation(
             chart, title, unit, f"{who(team, staff)}, {first} to {last}",
             data.load_info().extract_as_of, rate=True,
         )  # fmt: skip
-        return fig, figures.export_config(f"{measure}_spc_{first}_to_{last}_{who(team, staff)}")
+        return fig, figures.export_config(
+            f"{measure}_spc_{first}_to_{last}_{who(team, staff)}", data.load_info().extract_as_of
+        )
 
     def funnel_view(fy: str, team: str) -> tuple[Any, Any, Any]:
         start, end = fy_bounds(parse_fy(fy))
@@ -503,7 +507,8 @@ def register_variation(
             "Nobody is outside the funnel's 95% limits: the differences between people are "
             "what chance alone would give.", className="small text-body-secondary",
         )  # fmt: skip
-        return fig, figures.export_config(f"{measure}_funnel_{fy}"), table
+        as_of = data.load_info().extract_as_of
+        return fig, figures.export_config(f"{measure}_funnel_{fy}", as_of), table
 
     spc_view.__name__ = f"update_{spc_id.replace('-', '_')}"
     funnel_view.__name__ = f"update_{funnel_id.replace('-', '_')}"

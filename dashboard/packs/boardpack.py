@@ -618,7 +618,7 @@ def file_name(pack: Pack, fmt: str) -> str:
     return (
         figures.safe_name(
             f"sqa_board_pack_{period_label(pack.fy, pack.quarter)}_{pack.group}"
-            f"_data_{pack.snapshot.extract_as_of:%Y-%m-%d}_{pack.audience.lower()}"
+            f"_data_{figures.file_date(pack.snapshot.extract_as_of)}_{pack.audience.lower()}"
         )
         + f".{fmt}"
     )

@@ -76,7 +76,7 @@ def test_cla_chart_month_table_and_records(app: dash.Dash) -> None:
     assert list(selected.y)[:5] == [None, 50.0, None, None, 100.0]
     assert (
         config["toImageButtonOptions"]["filename"]
-        == "cla_reviews_on_time_2020-21_vs_2019-20_All_teams"
+        == "cla_reviews_on_time_2020-21_vs_2019-20_All_teams_data_2026-10-31"  # the extract's
     )
     table = texts(
         pagekit.yoy_month_table(

@@ -332,3 +332,14 @@ def test_kpi_file_shows_the_published_england_figure_with_its_year() -> None:
     assert icpc["Statistical neighbours"] == "78% (2017-18)"  # the annual report's
     reviews = frame[frame["Measure"] == "CLA reviews on time"].iloc[0]
     assert reviews["England"] == "–"  # the DfE publishes no such figure
+
+
+def test_uk_dates_and_times_everywhere() -> None:
+    moment = dt.datetime(2021, 6, 30, 23, 30, tzinfo=dt.UTC)  # 00:30 BST on 1 July
+    assert figures.uk_datetime(moment) == "1 Jul 2021 00:30"
+    assert figures.file_date(moment) == "2021-07-01"  # the UK day, in file names too
+    winter = dt.datetime(2026, 12, 1, 14, 12, 53, tzinfo=dt.UTC)  # GMT: the same clock
+    assert figures.uk_datetime(winter) == "1 Dec 2026 14:12"
+    assert figures.uk_stamp("2026-12-01T14:12:53+00:00") == "1 Dec 2026 14:12"
+    assert figures.uk_stamp("2026-12-01") == "1 Dec 2026"
+    assert figures.uk_date(dt.date(2026, 4, 9)) == "9 Apr 2026"  # no leading zero

@@ -233,7 +233,7 @@ def test_charts_download_as_svg_with_a_meaningful_name(page: Page, server: str) 
             "xpath=ancestor::div[contains(@class,'mb-4')][1]"
         ).get_by_role("button", name="Download SVG").click()
     name = download.value.suggested_filename
-    assert name == "cla_reviews_on_time_2020-21_vs_2019-20_All_teams.svg"
+    assert name == "cla_reviews_on_time_2020-21_vs_2019-20_All_teams_data_2021-07-01.svg"
     svg = Path(download.value.path()).read_text()
     assert svg.startswith("<svg") and "CLA reviews held on time" in svg
 
