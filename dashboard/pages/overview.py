@@ -169,15 +169,13 @@ def kpi_table(
         "Denominator",
         "Result",
         "Indicator",
-        "Variation (SPC)",
-        "Assurance (SPC)",
+        "Is it changing? (SPC)",
         "Target",
         "Same period last year",
         "Statistical neighbours",
         "England",
         *([region] if (region := next(iter(targets.values())).region_name) else []),
-        "Relevant management information",
-        "Definition",
+        "More",
     ]
     rows = []
     fy = fy_label(fy_of(date_to))
@@ -233,14 +231,15 @@ def kpi_table(
                         html.Span(f"{ind.symbol} {ind.word}", className=f"rag rag-{ind.status}")
                     ),
                     html.Td(
-                        f"{spc.VARIATION_SYMBOLS.get(chart.variation or '', '–')} "
-                        f"{spc.variation_words(chart.variation)}"
+                        [
+                            html.Div(
+                                f"{spc.VARIATION_SYMBOLS.get(chart.variation or '', '–')} "
+                                f"{spc.variation_words(chart.variation)}"
+                            ),
+                            html.Div(spc.assurance_words(chart.assurance)),
+                        ]
                         if (chart := (icons or {}).get(key))
                         else "–",
-                        className="small",
-                    ),
-                    html.Td(
-                        spc.assurance_words(chart.assurance) if chart else "–",
                         className="small",
                     ),
                     html.Td(figures.pct(t.target)),
@@ -257,8 +256,13 @@ def kpi_table(
                         if t.region_name
                         else []
                     ),
-                    html.Td(dcc.Link(mi_text, href=f"{page}{qs}")),
-                    html.Td(dcc.Link("Definition", href=f"/definitions#{key}")),
+                    html.Td(
+                        [
+                            html.Div(dcc.Link(mi_text, href=f"{page}{qs}")),
+                            html.Div(dcc.Link("Definition", href=f"/definitions#{key}")),
+                        ],
+                        className="small",
+                    ),
                 ],
                 id=f"ov-row-{key}",
             )
