@@ -324,3 +324,17 @@ def test_every_chart_has_a_name_and_a_table_alternative(page: Page, server: str,
               "/participation": "par-mix"}[path]  # fmt: skip
     mine = next(c for c in charts if c["id"] == people)
     assert mine["rows"] == mine["points"] > 0
+
+
+def test_a_chart_point_leads_to_its_months_records(page: Page, server: str, demo_db: Path) -> None:
+    page.goto(server + "/cla-reviews?fy=2020-21", wait_until="networkidle")
+    # The chosen year (2020/21) is the chart's last trace: its first point is April 2020.
+    april = page.locator("#cla-chart .scatterlayer .trace").nth(1).locator(".point").first
+    expect(april).to_be_visible(timeout=20_000)
+    april.click(force=True)
+    page.wait_for_url(re.compile(r"/records\?"), timeout=20_000)
+    q = parse_qs(urlparse(page.url).query)
+    assert q["measure"] == ["cla_reviews_on_time"]
+    assert (q["from"], q["to"]) == (["2020-04-01"], ["2020-04-30"])
+    months = sqa("series", "--measure", "cla_reviews_on_time", "--fy", "2020-21", db=demo_db)
+    assert _records_count(page) == months["months"][0]["denominator"]

@@ -290,6 +290,12 @@ def test_caseloads_at_month_ends_and_closures(con: duckdb.DuckDBPyConnection) ->
     assert at[(D(2020, 6, 30), "I1")] == 1
     assert (D(2020, 9, 30), "I1") not in at and at[(D(2020, 9, 30), "I2")] == 1
     assert qa.count_range(con, *FY2020, scope=SYSTEM)["case_closures"] == 2  # L1 and L3 ended
+    # Built once at load, for every month end since the first allocation: the view for a
+    # year is a filtered read of that table, not a join over every child at request time.
+    built = con.execute(
+        "select count(*) from caseload_month_ends where on_day = date '2020-05-31'"
+    ).fetchone()
+    assert built == (1,)  # one row for I1 (C1 and C2) on 31 May 2020
 
 
 def test_review_worklist(con: duckdb.DuckDBPyConnection) -> None:
