@@ -79,7 +79,9 @@ def test_the_overview_shows_variation_and_assurance_in_words(page: Page, server:
     page.goto(server + "/", wait_until="networkidle")
     row = page.locator("#ov-row-cla_reviews_on_time")
     expect(row).to_contain_text(re.compile(r"(Common cause|Special cause)"), timeout=30_000)
-    expect(page.locator("#ov-kpi-table thead")).to_contain_text("Variation (SPC)")
+    expect(page.locator("#ov-kpi-table thead")).to_contain_text("Is it changing? (SPC)")
+    # Both icons in words, in the one column: variation, then assurance.
+    expect(row).to_contain_text(re.compile(r"(Hit and miss|Consistently)"))
 
 
 def test_the_p_prime_chart_is_an_option_beside_xmr(page: Page, server: str) -> None:
