@@ -10,6 +10,8 @@ command -v npm >/dev/null 2>&1 || need+=(npm)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)  # board-pack PDF checks
 # A real PostgreSQL server for the SQL-source tests (the tests start and stop their own).
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
+# A real Redis for the shared-cache test (two app servers on one cache).
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 # Pango for WeasyPrint, which writes the board pack's tagged PDF.
 ldconfig -p | grep -q "libpangoft2-1.0.so.0" || need+=(libpango-1.0-0 libpangoft2-1.0-0)
 if [ ${#need[@]} -gt 0 ]; then
