@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -568,6 +569,12 @@ def targets() -> dict[str, Target]:
     return load_targets(settings().targets_file)
 
 
+def today() -> dt.date:
+    """The day the review worklist counts from: ``SQA_TODAY``, else today in the UK."""
+    fixed = settings().today
+    return fixed or dt.datetime.now(ZoneInfo("Europe/London")).date()
+
+
 def targets_for(fy: int) -> dict[str, Target]:
     """The targets, with the England (and configured region's) figures published for
     financial year ``fy`` or the latest year before it."""
@@ -582,13 +589,14 @@ def cached_view(func: Callable[..., Any]) -> Callable[..., Any]:
     """Cache what a callback returns (a built figure or table), keyed by load and inputs.
 
     Building a Plotly figure costs more than the query behind it, so a repeated view is
-    served whole from the cache. The key holds the load id, so a new load is a miss.
+    served whole from the cache. The key holds the load id, so a new load is a miss, and
+    the day (the worklist counts from today).
     """
 
     @functools.wraps(func)
     def wrapper(*args: Any) -> Any:
-        key = (
-            f"sqa:view:{func.__module__}.{func.__name__}:{current_load_id()}:"
+        key = (  # the day too: the worklist counts from today, so a view lasts a day at most
+            f"sqa:view:{func.__module__}.{func.__name__}:{current_load_id()}:{today()}:"
             f"{current_scope()!r}:{args!r}"
         )
         hit = cache.get(key)

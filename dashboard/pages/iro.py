@@ -52,7 +52,7 @@ def _now(staff_id: str, fy: int) -> Any:
     mine = loads[loads["staff_id"] == staff_id]
     try:  # counts only here, so no audit record (the worklist itself writes one)
         due: pd.DataFrame | None = data.qa_table(
-            "review_worklist", SUPERVISION_DAYS, Filters(staff=staff_id)
+            "review_worklist", SUPERVISION_DAYS, Filters(staff=staff_id), data.today()
         )
     except AccessDenied:
         due = None

@@ -7,7 +7,7 @@ from typing import Any
 import dash
 from dash import Input, Output, html
 
-from dashboard import components, data, pagekit
+from dashboard import components, data, figures, pagekit
 from dashboard.view import chosen
 from queries.measures.kpis import Filters
 
@@ -40,7 +40,9 @@ pagekit.register_people_follow_team(TEAM, STAFF, pagekit.IRO_ROLES)
 
 
 def _rows(days: str, team: str, staff: str) -> Any:
-    return data.qa_table("review_worklist", int(days), Filters(chosen(team), chosen(staff)))
+    return data.qa_table(
+        "review_worklist", int(days), Filters(chosen(team), chosen(staff)), data.today()
+    )
 
 
 @data.cached_view
@@ -52,7 +54,7 @@ def update_summary(days: str, team: str, staff: str) -> Any:
             html.Strong(f"{overdue:,} overdue"),
             f" and {len(df) - overdue:,} due in the next "
             f"{days} days, for {pagekit.rows_of(team, staff)}, under the statutory review rules "
-            "(as of the extract date).",
+            f"(counted from {figures.uk_date(data.today())}).",
         ],
         id="wl-summary-text",
     )

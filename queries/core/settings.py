@@ -98,6 +98,12 @@ SPECS: tuple[SettingSpec, ...] = (
         "Each authority's statistical neighbours, closest first (the DfE's list).",
     ),
     SettingSpec(
+        "SQA_TODAY",
+        "",
+        "The day the review worklist counts from (YYYY-MM-DD); blank is today, in the UK. "
+        "For demonstrations and tests on an old extract.",
+    ),
+    SettingSpec(
         "SQA_SPC_BREAKS_FILE",
         str(PROJECT_ROOT / "data" / "spc_breaks.csv"),
         "Known changes in practice (measure, from_month, reason) where SPC limits restart.",
@@ -191,6 +197,15 @@ def _parse_positive(name: str, raw: str) -> float:
     return value
 
 
+def _parse_day(name: str, value: str) -> dt.date | None:
+    if not value.strip():
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise ConfigError(f"{name}: '{value}' is not a date; write it as YYYY-MM-DD") from exc
+
+
 def _parse_share(name: str, raw: str) -> float:
     try:
         value = float(raw)
@@ -269,6 +284,7 @@ class Settings:
     region: str
     authority: str
     neighbours_file: Path
+    today: dt.date | None
     spc_breaks_file: Path
     accounts_db: Path
     snapshots_db: Path
@@ -300,6 +316,7 @@ _PARSERS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "SQA_COMPARATORS_FILE": ("comparators_file", lambda _n, v: Path(v)),
     "SQA_REGION": ("region", lambda _n, v: v.strip()),
     "SQA_AUTHORITY": ("authority", lambda _n, v: v.strip()),
+    "SQA_TODAY": ("today", _parse_day),
     "SQA_NEIGHBOURS_FILE": ("neighbours_file", lambda _n, v: Path(v)),
     "SQA_SPC_BREAKS_FILE": ("spc_breaks_file", lambda _n, v: Path(v)),
     "SQA_ACCOUNTS_DB": ("accounts_db", lambda _n, v: Path(v)),

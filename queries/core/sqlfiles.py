@@ -15,7 +15,13 @@ from pathlib import Path
 SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
 
 # Built at load time, in this order (later ones may read earlier ones).
-EVENT_TABLES = ("cla_review_events", "icpc_events", "rcpc_events", "caseload_month_ends")
+EVENT_TABLES = (
+    "cla_review_events",
+    "icpc_events",
+    "rcpc_events",
+    "caseload_month_ends",
+    "review_due",
+)
 
 # The KPIs of the extract contract, in the order the annual report lists them.
 KPIS = (

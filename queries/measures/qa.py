@@ -206,14 +206,23 @@ def caseloads(
 
 
 def review_worklist(
-    con: duckdb.DuckDBPyConnection, days: int, filters: Filters = EVERYONE, *, scope: Scope
+    con: duckdb.DuckDBPyConnection,
+    days: int,
+    filters: Filters = EVERYONE,
+    today: dt.date | None = None,
+    *,
+    scope: Scope,
 ) -> pd.DataFrame:
-    """Children whose next review is due within ``days`` days, or overdue, soonest first,
-    narrowed to the children ``scope`` may see."""
+    """Children whose next review is due within ``days`` days of ``today`` (the extract's
+    date when None), or overdue, soonest first, narrowed to the children ``scope`` may see.
+    The due dates are built at load (``review_due``); only this filter runs per request."""
     if not 0 <= days <= 366:
         raise QueryError(f"look ahead between 0 and 366 days, not {days}")
     filters = record_filters(con, scope, filters)
-    return _qa("review_worklist", con, days=days, limit=MAX_ROWS, **filters.params())
+    if today is None:
+        row = con.execute("select d from extract_date").fetchone()
+        today = row[0] if row else dt.date.today()
+    return _qa("review_worklist", con, days=days, today=today, limit=MAX_ROWS, **filters.params())
 
 
 def reviews_without_contact(

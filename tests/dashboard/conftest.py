@@ -46,6 +46,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dash.Dash]:
             "SQA_TRUSTED_PROXIES": "10.9.9.0/24",
             "SQA_SNAPSHOTS_DB": str(tmp / "snapshots.sqlite"),
             "SQA_CACHE_DIR": str(tmp / "cache"),
+            "SQA_TODAY": "2026-10-31",  # the fixture's extract date: the worklist's day
         }
     )
     yield create_app(settings)  # Dash imports every page here, as dashboard.pages.<name>

@@ -68,6 +68,7 @@ def server(demo_db: Path, accounts_db: Path) -> Iterator[str]:
         "SQA_ACCOUNTS_DB": str(accounts_db),
         "SQA_SECRET_KEY_FILE": str(demo_db.parent / "secret-key"),
         "SQA_SNAPSHOTS_DB": str(demo_db.parent / "snapshots.sqlite"),
+        "SQA_TODAY": "2021-07-01",  # the demo's extract date: the worklist counts from it
     }
     log = (demo_db.parent / "gunicorn.log").open("w")
     proc = subprocess.Popen(

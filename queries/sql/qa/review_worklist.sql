@@ -1,47 +1,18 @@
--- review_worklist: children in care whose next CLA review is due within $days days of the
---   extract date, or is already overdue, under the statutory rules of cla_review_events.
--- Grain: one row per open period of care (end_date blank). The next review is review 1
---   (20 working days after the period began) if none is held yet, review 2 (3 months
---   after review 1), else 6 months after the last. The IRO is the current allocation's,
---   else the last review's. Children appear by id only.
--- Parameters: $days (look-ahead, days); $team; $staff (null = all); $limit.
-with last_review as (
-    select period_id, max(review_number) as held, max(review_date) as last_date,
-           arg_max(iro_id, review_date) as last_iro
-    from cla_review_events group by period_id
-),
-next_due as (
-    select p.period_id, p.child_id, p.start_date, coalesce(l.held, 0) as held,
-           l.last_date, l.last_iro,
-           case
-               when l.held is null then wd.d
-               when l.held = 1 then (l.last_date + interval 3 month)::date
-               else (l.last_date + interval 6 month)::date
-           end as due_date
-    from cla_periods p
-    left join last_review l on l.period_id = p.period_id
-    left join calendar c0 on c0.d = p.start_date
-    left join calendar wd on wd.wd_index = c0.wd_index + 20 and wd.is_working_day
-    where p.end_date is null
-),
-current_iro as (
-    select child_id, arg_max(iro_id, start_date) as iro_id
-    from iro_allocations, extract_date x
-    where start_date <= x.d and (end_date is null or end_date >= x.d)
-    group by child_id
-)
-select n.child_id, n.start_date as period_start, n.held + 1 as next_review_number,
-       n.last_date as last_review_date, n.due_date,
-       date_diff('day', x.d, n.due_date) as days_to_due,
-       n.due_date < x.d as overdue,
-       case when n.due_date < x.d then 'Overdue' else 'Due soon' end as status,
-       coalesce(c.iro_id, n.last_iro) as staff_id, s.staff_name as iro_name, s.team
-from next_due n
-cross join extract_date x
-left join current_iro c on c.child_id = n.child_id
-left join staff s on s.staff_id = coalesce(c.iro_id, n.last_iro)
-where n.due_date <= x.d + to_days($days::integer)
+-- review_worklist: children in care whose next CLA review is due within $days days of
+--   $today, or is already overdue, read from review_due (due dates built at load).
+-- Grain: one row per open period of care whose next review is due by $today + $days.
+--   Children appear by id only.
+-- Parameters: $today (the day counted from: the real date, or the extract's);
+--   $days (look-ahead, days); $team; $staff (null = all); $limit.
+select r.child_id, r.period_start, r.next_review_number, r.last_review_date, r.due_date,
+       date_diff('day', $today::date, r.due_date) as days_to_due,
+       r.due_date < $today::date as overdue,
+       case when r.due_date < $today::date then 'Overdue' else 'Due soon' end as status,
+       r.staff_id, s.staff_name as iro_name, s.team
+from review_due r
+left join staff s on s.staff_id = r.staff_id
+where r.due_date <= $today::date + to_days($days::integer)
   and ($team is null or s.team = $team)
-  and ($staff is null or coalesce(c.iro_id, n.last_iro) = $staff)
-order by n.due_date, n.child_id
+  and ($staff is null or r.staff_id = $staff)
+order by r.due_date, r.child_id
 limit $limit

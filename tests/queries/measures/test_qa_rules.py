@@ -319,6 +319,20 @@ def test_review_worklist(con: duckdb.DuckDBPyConnection) -> None:
     ]
 
 
+def test_the_worklist_counts_from_today_without_a_new_load(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # The due dates are built at load; "within N days" counts from the day asked. C2's
+    # review 2 is due Tue 26 Jan 2027. From Fri 1 Jan 2027 that is 25 days away, inside a
+    # 28-day look-ahead; from Wed 27 Jan 2027 it is one day overdue.
+    soon = qa.review_worklist(con, 28, today=D(2027, 1, 1), scope=SYSTEM).set_index("child_id")
+    assert soon.loc["C2", "days_to_due"] == 25 and not soon.loc["C2", "overdue"]
+    late = qa.review_worklist(con, 0, today=D(2027, 1, 27), scope=SYSTEM).set_index("child_id")
+    assert late.loc["C2", "days_to_due"] == -1 and late.loc["C2", "status"] == "Overdue"
+    # On the extract's own date (31 Oct 2026) it is 87 days away, outside 28 days.
+    assert "C2" not in qa.review_worklist(con, 28, scope=SYSTEM)["child_id"].tolist()
+
+
 def pd_ts(text: str) -> object:
     import pandas as pd
 
