@@ -67,6 +67,18 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
   });
 })();
 
+/* Run fn once the page has stopped changing for ms (Dash draws pages and charts after
+   load): one debounced watch on the document; returns the debounced fn. */
+window.sqaAfterDraw = function (fn, ms) {
+  var pending = null;
+  function later() {
+    if (pending) { return; }
+    pending = window.setTimeout(function () { pending = null; fn(); }, ms);
+  }
+  new MutationObserver(later).observe(document.documentElement, {subtree: true, childList: true});
+  return later;
+};
+
 /* On a narrow screen (a phone) a chart's title and subtitle wrap to its width, below the
    toolbar, so neither is cut off nor covered. The breaks this adds carry a zero-width
    space, so the chart's own title is always recoverable. */
@@ -106,16 +118,10 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     }
     window.Plotly.relayout(gd, update);
   }
-  var pending = null;
-  function fitAll() {
-    if (pending) { return; }
-    pending = window.setTimeout(function () {
-      pending = null;
-      document.querySelectorAll(".js-plotly-plot").forEach(fit);
-    }, 150);
-  }
+  var fitAll = window.sqaAfterDraw(function () {
+    document.querySelectorAll(".js-plotly-plot").forEach(fit);
+  }, 150);
   window.addEventListener("resize", fitAll);
-  new MutationObserver(fitAll).observe(document.documentElement, {subtree: true, childList: true});
 })();
 
 /* Every chart has an accessible name (its title) and, under it, its figures as a table:
@@ -186,7 +192,5 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       if (holder.getAttribute("data-sig") !== sig) { holder.setAttribute("data-sig", sig); holder.innerHTML = table(gd); }
     });
   }
-  var pending = null;
-  function later() { if (pending) { return; } pending = window.setTimeout(function () { pending = null; describe(); }, 200); }
-  new MutationObserver(later).observe(document.documentElement, {subtree: true, childList: true});
+  window.sqaAfterDraw(describe, 200);
 })();

@@ -34,6 +34,12 @@ def pct(rate: float | None, digits: int = 0) -> str:
 UK = ZoneInfo("Europe/London")
 
 
+def in_uk(moment: dt.datetime) -> dt.datetime:
+    """A time in UK time (GMT or BST); a naive time is taken as UTC."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+    return aware.astimezone(UK)
+
+
 def uk_date(day: dt.date | dt.datetime) -> str:
     """One date style everywhere: '1 Dec 2026' (a time, if given, in UK time)."""
     if isinstance(day, dt.datetime) and day.tzinfo is not None:
@@ -43,8 +49,7 @@ def uk_date(day: dt.date | dt.datetime) -> str:
 
 def uk_datetime(moment: dt.datetime) -> str:
     """'1 Dec 2026 14:12', in UK time (GMT or BST); a naive time is taken as UTC."""
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
-    local = aware.astimezone(UK)
+    local = in_uk(moment)
     return f"{uk_date(local)} {local:%H:%M}"
 
 
@@ -61,8 +66,7 @@ def uk_stamp(text: object) -> str:
 
 def file_date(moment: dt.datetime) -> str:
     """The data's date for a file name, ISO (sorts), as the day it was in the UK."""
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
-    return f"{aware.astimezone(UK):%Y-%m-%d}"
+    return f"{in_uk(moment):%Y-%m-%d}"
 
 
 def as_of_note(as_of: dt.datetime) -> str:

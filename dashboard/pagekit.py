@@ -28,7 +28,7 @@ from dashboard import components, data, exports, figures
 from dashboard.view import EVERYONE, View, chosen, resolve
 from queries.core.errors import AccessDenied, QueryError
 from queries.measures.kpis import Filters
-from queries.measures.periods import fy_bounds, fy_label, parse_fy
+from queries.measures.periods import fy_bounds, fy_label, month_bounds, parse_fy
 from queries.measures.records import LoadInfo
 
 IRO_ROLES = ("IRO", "IRO_CP_CHAIR")  # who chairs CLA reviews
@@ -186,13 +186,6 @@ def records_href(
         staff=chosen(staff),
         met=met if met in ("yes", "no") else None,
     )
-
-
-def month_bounds(month: str) -> tuple[dt.date, dt.date]:
-    """'2026-11' -> (1 Nov 2026, 30 Nov 2026)."""
-    first = dt.date.fromisoformat(f"{month}-01")
-    after = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return first, after - dt.timedelta(days=1)
 
 
 def month_links(

@@ -78,6 +78,12 @@ def _month_end(year: int, month: int) -> dt.date:
     return nxt - dt.timedelta(days=1)
 
 
+def month_bounds(month: str) -> tuple[dt.date, dt.date]:
+    """A month's first and last day: '2026-11' -> (1 Nov 2026, 30 Nov 2026)."""
+    first = dt.date.fromisoformat(f"{month}-01")
+    return first, _month_end(first.year, first.month)
+
+
 PRESETS = {
     "last_month": "Last month",
     "last_quarter": "Last quarter",

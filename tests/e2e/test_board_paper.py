@@ -7,7 +7,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from queries.state import accounts
 from tests.e2e.conftest import PASSWORD, sign_in, watched
@@ -240,6 +240,15 @@ def test_board_pack_page_keeps_its_choices_and_says_what_it_is_doing(
     assert "quarter=2" in page.url and "audience=external" in page.url
 
 
+def sized(browser: Browser, width: int, height: int, state: dict) -> BrowserContext:  # type: ignore[type-arg]
+    """A signed-in browser context at a given window size."""
+    return browser.new_context(
+        viewport={"width": width, "height": height},
+        locale="en-GB",
+        storage_state=state,  # type: ignore[arg-type]
+    )
+
+
 NARROW_PAGES = ["/", "/cla-reviews", "/participation", "/child-protection", "/quality"]
 
 
@@ -248,11 +257,7 @@ def test_a_phone_gets_a_menu_button_whole_titles_and_no_sideways_scroll(
     server: str,
     manager_state: dict,  # type: ignore[type-arg]
 ) -> None:
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844},
-        locale="en-GB",
-        storage_state=manager_state,  # type: ignore[arg-type]
-    )
+    context = sized(browser, 390, 844, manager_state)
     pg = context.new_page()
     for path in NARROW_PAGES:
         pg.goto(server + path, wait_until="networkidle")
@@ -280,11 +285,7 @@ def test_at_1280_the_menu_is_one_line(
     server: str,
     manager_state: dict,  # type: ignore[type-arg]
 ) -> None:
-    context = browser.new_context(
-        viewport={"width": 1280, "height": 900},
-        locale="en-GB",
-        storage_state=manager_state,  # type: ignore[arg-type]
-    )
+    context = sized(browser, 1280, 900, manager_state)
     pg = context.new_page()
     pg.goto(server + "/cla-reviews", wait_until="networkidle")
     tops = pg.evaluate(
