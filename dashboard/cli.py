@@ -28,7 +28,7 @@ def cmd_board_pack(args: argparse.Namespace) -> int:
     settings = load_settings()
     fy = parse_fy(args.fy)
     month = snapshots.pack_month(fy, args.quarter)
-    snap = snapshots.get(settings.snapshots_db, month)
+    snap = snapshots.get(settings.snapshots_state, month)
     if snap is None:
         raise ConfigError(
             f"there is no snapshot for {month}; freeze the figures first with "
@@ -38,7 +38,8 @@ def cmd_board_pack(args: argparse.Namespace) -> int:
     if out.suffix.lower() != f".{args.format}":
         raise ConfigError(f"--out should end .{args.format}, not '{out.name}'")
     period = snapshots.period_label(fy, args.quarter)
-    notes = {m: c["body"] for m, c in snapshots.commentary(settings.snapshots_db, period).items()}
+    written = snapshots.commentary(settings.snapshots_state, period)
+    notes = {m: c["body"] for m, c in written.items()}
     content = pack.build(
         snap,
         fy,

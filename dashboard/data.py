@@ -145,7 +145,7 @@ def audit(action: str, what: str, rows: int, filters: Mapping[str, object] | Non
     """Append to the audit trail as the signed-in viewer, from their client address."""
     address = str(g.get("sqa_address") or request.remote_addr) if has_request_context() else None
     accounts.record(
-        settings().accounts_db,
+        settings().accounts_state,
         current_scope(),
         action,
         what,
@@ -158,7 +158,7 @@ def audit(action: str, what: str, rows: int, filters: Mapping[str, object] | Non
 def refused(message: str, filters: Mapping[str, object]) -> None:
     """Record a refusal shown in the page (not an HTTP 403): who asked for what."""
     accounts.record(
-        settings().accounts_db,
+        settings().accounts_state,
         current_scope(),
         "refused",
         message,
@@ -171,7 +171,7 @@ def refused(message: str, filters: Mapping[str, object]) -> None:
 def hold_table(table_id: str, caption: str, columns: list[str], rows: list[Any]) -> str:
     """Keep a drawn table for the viewer's download button; the token for the page."""
     return accounts.hold_table(
-        settings().accounts_db, current_scope().user, table_id, caption, columns, rows
+        settings().accounts_state, current_scope().user, table_id, caption, columns, rows
     )
 
 
@@ -179,7 +179,7 @@ def held_table(token: object) -> dict[str, Any]:
     """The table the viewer was shown under ``token``, audited as an export."""
     if not isinstance(token, str):
         raise QueryError("That download was not understood; reload the page and try again.")
-    table = accounts.held_table(settings().accounts_db, current_scope().user, token)
+    table = accounts.held_table(settings().accounts_state, current_scope().user, token)
     if table is None:
         raise QueryError(
             "That table is no longer held for download (tables are kept for a day); "
@@ -191,7 +191,7 @@ def held_table(token: object) -> dict[str, Any]:
 def recent_exports(what: str, minutes: int) -> int:
     """How many ``what`` exports the viewer has made in the last ``minutes`` (from the
     audit trail, so the count holds across workers and servers)."""
-    return accounts.recent(settings().accounts_db, current_scope().user, "export", what, minutes)
+    return accounts.recent(settings().accounts_state, current_scope().user, "export", what, minutes)
 
 
 def current_load_id() -> str:
@@ -497,7 +497,8 @@ def audit_search(
     limit: int = 5000,
 ) -> pd.DataFrame:
     """Audit records for the admin page (never cached: it grows by the second)."""
-    return accounts.search(settings().accounts_db, current_scope(), since, until, user, text, limit)
+    where = settings().accounts_state
+    return accounts.search(where, current_scope(), since, until, user, text, limit)
 
 
 def audit_csv(frame: pd.DataFrame) -> str:
@@ -505,17 +506,17 @@ def audit_csv(frame: pd.DataFrame) -> str:
 
 
 def accounts_table() -> pd.DataFrame:
-    return accounts.accounts_table(settings().accounts_db, current_scope())
+    return accounts.accounts_table(settings().accounts_state, current_scope())
 
 
 def snapshot(month: str) -> Snapshot | None:
     """The frozen figures for a month (never cached: taking one must show at once)."""
-    return snapshots.get(settings().snapshots_db, month, current_scope())
+    return snapshots.get(settings().snapshots_state, month, current_scope())
 
 
 def take_snapshot(month: str, replace: bool) -> None:
     con, _ = db.cursor(settings().db_path)
-    snapshots.take(con, settings().snapshots_db, month, current_scope(), replace)
+    snapshots.take(con, settings().snapshots_state, month, current_scope(), replace)
     audit("snapshot", "froze a month's figures", 0, {"month": month, "replace": replace})
 
 
@@ -532,13 +533,13 @@ def moved_since(snap: Snapshot, group: str) -> pd.DataFrame:
 
 def commentary(period: str) -> dict[str, dict[str, str]]:
     _require_packs(current_scope())
-    return snapshots.commentary(settings().snapshots_db, period)
+    return snapshots.commentary(settings().snapshots_state, period)
 
 
 def save_commentary(period: str, measure: str, body: str) -> None:
     try:
         changed = snapshots.save_commentary(
-            settings().snapshots_db, current_scope(), period, measure, body
+            settings().snapshots_state, current_scope(), period, measure, body
         )
     except AccessDenied as exc:
         refused(str(exc), {"period": period, "measure": measure})

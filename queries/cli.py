@@ -26,7 +26,8 @@ from queries.core.settings import load_settings
 from queries.ingest import demo, loader, store
 from queries.measures import kpis, qa, targets, variation
 from queries.measures.periods import fy_label, parse_date, parse_fy
-from queries.state import accounts, snapshots
+from queries.state import accounts, database, snapshots
+from queries.state.copy import copy_state
 
 
 def _print(obj: Any) -> None:
@@ -252,7 +253,7 @@ def _operator() -> Scope:
 
 
 def cmd_users(args: argparse.Namespace) -> int:
-    path = load_settings().accounts_db
+    path = load_settings().accounts_state
     if args.action not in ("list", "demo"):
         # Every account change is on the trail, whoever makes it and whether it works.
         accounts.record(
@@ -318,21 +319,48 @@ def cmd_audit(args: argparse.Namespace) -> int:
     since = parse_date(args.since, "--since")
     until = parse_date(args.until, "--until") if args.until else None
     frame = accounts.search(
-        load_settings().accounts_db, SYSTEM, since, until, args.user, args.text, limit=10_000_000
+        load_settings().accounts_state, SYSTEM, since, until, args.user, args.text, limit=10_000_000
     )
     sys.stdout.write(accounts.audit_csv(frame.iloc[::-1]))
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Bring every state database this configuration uses up to the newest schema."""
+    settings = load_settings()
+    out = []
+    for where in dict.fromkeys([settings.accounts_state, settings.snapshots_state]):
+        before, after = database.migrate(where)
+        out.append({"database": database.shown(where), "from": before, "to": after})
+    _print(out)
+    return 0
+
+
+def cmd_state_copy(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    source_accounts = Path(args.accounts) if args.accounts else settings.accounts_db
+    source_snapshots = Path(args.snapshots) if args.snapshots else settings.snapshots_db
+    copied = copy_state(source_accounts, source_snapshots, args.to)
+    _print(
+        {
+            "from": [str(source_accounts), str(source_snapshots)],
+            "to": database.shown(args.to),
+            "rows": copied,
+            "next": "set SQA_STATE_URL to this database on every app server",
+        }
+    )
     return 0
 
 
 def cmd_snapshot(args: argparse.Namespace) -> int:
     settings = load_settings()
     if args.list:
-        _print(snapshots.list_months(settings.snapshots_db))
+        _print(snapshots.list_months(settings.snapshots_state))
         return 0
     if not args.month:
         raise ConfigError("give --month YYYY-MM (or --list)")
     con, _ = db.cursor(_db_path(args))
-    figures = snapshots.take(con, settings.snapshots_db, args.month, SYSTEM, args.replace)
+    figures = snapshots.take(con, settings.snapshots_state, args.month, SYSTEM, args.replace)
     service = figures["groups"][snapshots.SERVICE]["kpis"]["month"]
     _print(
         {
@@ -517,6 +545,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user", help="only this account")
     p.add_argument("--text", help="only records whose action or detail contains this")
     p.set_defaults(func=cmd_audit)
+
+    p = sub.add_parser("migrate", help="bring the state database's schema up to date")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("state", help="move the app's own records between databases")
+    state = p.add_subparsers(dest="action", required=True)
+    s = state.add_parser("copy", help="copy the SQLite state into a new shared database")
+    s.add_argument("--to", required=True, help="postgresql+psycopg://user@host/database")
+    s.add_argument("--accounts", help="the accounts SQLite file (default SQA_ACCOUNTS_DB)")
+    s.add_argument("--snapshots", help="the snapshots SQLite file (default SQA_SNAPSHOTS_DB)")
+    s.set_defaults(func=cmd_state_copy)
 
     p = sub.add_parser("demo", help="write the synthetic demo extract to a folder")
     p.add_argument("out_dir")

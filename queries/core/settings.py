@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+
 from queries.core.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -117,6 +119,19 @@ SPECS: tuple[SettingSpec, ...] = (
         "SQA_SNAPSHOTS_DB",
         str(PROJECT_ROOT / "data" / "sqa-snapshots.sqlite"),
         "SQLite file of month-end snapshots and board-pack commentary.",
+    ),
+    SettingSpec(
+        "SQA_STATE_URL",
+        "",
+        "A database for accounts, sessions, audit, snapshots and commentary that several app "
+        "servers share (postgresql+psycopg://user@host/db; the password from ~/.pgpass or "
+        "PGPASSFILE); blank keeps them in the two SQLite files above.",
+    ),
+    SettingSpec(
+        "SQA_STATE_MIGRATE",
+        "1",
+        "1: bring the state database's schema up to date when a process first opens it; "
+        "0: refuse an out-of-date schema until `sqa migrate` is run.",
     ),
     SettingSpec(
         "SQA_SUPPRESS_BELOW",
@@ -288,6 +303,8 @@ class Settings:
     spc_breaks_file: Path
     accounts_db: Path
     snapshots_db: Path
+    state_url: str
+    state_migrate: bool
     suppress_below: int
     source_password: str
     auth: str
@@ -299,6 +316,36 @@ class Settings:
     session_max_hours: float
     export_limit: int
     secret_key_file: Path
+
+    @property
+    def accounts_state(self) -> Path | str:
+        """Where accounts, sessions and the audit trail live: the shared database, or the
+        accounts SQLite file."""
+        return self.state_url or self.accounts_db
+
+    @property
+    def snapshots_state(self) -> Path | str:
+        """Where snapshots and commentary live: the shared database, or their SQLite file."""
+        return self.state_url or self.snapshots_db
+
+
+def _parse_state_url(name: str, value: str) -> str:
+    text = value.strip()
+    if not text:
+        return ""
+    try:
+        url = sa.make_url(text)
+    except sa.exc.ArgumentError as exc:
+        raise ConfigError(
+            f"{name}={text!r} is not a database URL; write it as "
+            "postgresql+psycopg://user@host:5432/database"
+        ) from exc
+    if url.get_backend_name() not in ("postgresql", "sqlite"):
+        raise ConfigError(
+            f"{name} names {url.get_backend_name()}; the state database is PostgreSQL "
+            "(postgresql+psycopg://user@host/database) or SQLite (sqlite:////path/state.sqlite)"
+        )
+    return text
 
 
 _PARSERS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
@@ -321,6 +368,8 @@ _PARSERS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "SQA_SPC_BREAKS_FILE": ("spc_breaks_file", lambda _n, v: Path(v)),
     "SQA_ACCOUNTS_DB": ("accounts_db", lambda _n, v: Path(v)),
     "SQA_SNAPSHOTS_DB": ("snapshots_db", lambda _n, v: Path(v)),
+    "SQA_STATE_URL": ("state_url", _parse_state_url),
+    "SQA_STATE_MIGRATE": ("state_migrate", _parse_flag),
     "SQA_SUPPRESS_BELOW": ("suppress_below", _parse_count),
     "SQA_SOURCE_PASSWORD": ("source_password", lambda _n, v: v),
     "SQA_AUTH": ("auth", _parse_auth),

@@ -1,8 +1,9 @@
-"""Accounts and the audit trail, in one SQLite file (``SQA_ACCOUNTS_DB``).
+"""Accounts, sessions and the audit trail, in the state database (:mod:`.database`): a
+SQLite file by default (``SQA_ACCOUNTS_DB``), PostgreSQL when ``SQA_STATE_URL`` names one.
 
-SQLite, not DuckDB: every gunicorn worker writes audit records and failed sign-ins at
-the same time, which SQLite's write-ahead log handles and a DuckDB file does not. The
-nightly DuckDB loads never touch this file, so a rollback or a reload loses no account.
+Not DuckDB: every gunicorn worker writes audit records and failed sign-ins at the same
+time, which SQLite's write-ahead log and PostgreSQL handle and a DuckDB file does not. The
+nightly DuckDB loads never touch it, so a rollback or a reload loses no account.
 
 - Passwords are hashed with argon2id (argon2-cffi); an account for single sign-on has no
   password at all and can only come in through the trusted proxy. A new password must
@@ -17,26 +18,25 @@ nightly DuckDB loads never touch this file, so a rollback or a reload loses no a
   cookie holds a random token whose SHA-256 is the row's key. Sign-out, the idle timeout
   and the absolute lifetime end a session; a password change, a role change, an admin
   lock or removing the account end all of that account's sessions at once.
-- The audit table is append-only (triggers refuse UPDATE and DELETE) and structured: who,
+- The audit table is append-only (triggers refuse UPDATE and DELETE, and TRUNCATE in
+  PostgreSQL) and structured: who,
   their role and scope, a fixed action, what (bounded, escaped), the filters as JSON
   with known keys, the row count and the client's address.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
 import re
 import secrets
-import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from zxcvbn import zxcvbn
@@ -45,65 +45,14 @@ from zxcvbn.frequency_lists import FREQUENCY_LISTS
 from queries.access.scope import ROLES, Scope, require_admin
 from queries.core import tables
 from queries.core.errors import AuthError, ConfigError
-from queries.core.files import private_file
+from queries.state import database
+from queries.state.database import Location
 
 MIN_PASSWORD = 12
 NAME = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
 _hasher = PasswordHasher()
 # Verified against when the account does not exist, so an unknown name costs the same time.
 _DUMMY = _hasher.hash(secrets.token_urlsafe(16))
-
-SCHEMA = """
-create table if not exists users (
-    username text primary key,
-    role text not null,
-    staff_id text,
-    team text,
-    password_hash text,
-    failed integer not null default 0,
-    locked_until text,
-    created_at text not null,
-    updated_at text not null
-);
-create table if not exists audit (
-    id integer primary key autoincrement,
-    at text not null,
-    username text not null,
-    action text not null,
-    detail text not null,
-    rows integer not null,
-    address text
-);
-create index if not exists audit_at on audit (at);
-create table if not exists sessions (
-    id text primary key,
-    username text not null,
-    created_at text not null,
-    seen_at text not null,
-    ended_at text,
-    ended_why text,
-    address text
-);
-create index if not exists sessions_user on sessions (username);
-create table if not exists held_tables (
-    token text primary key,
-    username text not null,
-    created_at text not null,
-    table_id text not null,
-    caption text not null,
-    body text not null
-);
-create table if not exists sign_in_failures (
-    at text not null,
-    username text not null,
-    address text not null
-);
-create index if not exists sign_in_failures_at on sign_in_failures (at);
-create trigger if not exists audit_no_update before update on audit
-begin select raise(abort, 'the audit log is append-only'); end;
-create trigger if not exists audit_no_delete before delete on audit
-begin select raise(abort, 'the audit log is append-only'); end;
-"""
 
 
 @dataclass(frozen=True)
@@ -122,37 +71,6 @@ class Account:
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-_READY: set[Path] = set()  # files whose schema this process has already made sure of
-
-
-@contextlib.contextmanager
-def connect(path: Path) -> Iterator[sqlite3.Connection]:
-    """A connection to the accounts file, created with its schema on first use.
-
-    Every request reads the account, and every child-level view writes an audit record,
-    so the schema is checked once per process and file, not per connection.
-    """
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        private_file(path)
-        con = sqlite3.connect(path, timeout=10, isolation_level=None)
-    except (OSError, sqlite3.Error) as exc:
-        raise ConfigError(f"cannot open the accounts file {path}: {exc}") from exc
-    try:
-        con.execute("pragma busy_timeout=10000")
-        if path not in _READY:
-            con.execute("pragma journal_mode=wal")
-            con.executescript(SCHEMA)
-            have = {r[1] for r in con.execute("pragma table_info(audit)")}
-            for column in ("role", "scope", "what", "filters"):
-                if column not in have:  # files made before the audit was structured
-                    con.execute(f"alter table audit add column {column} text")
-            _READY.add(path)
-        yield con
-    finally:
-        con.close()
 
 
 def _check_name(username: str) -> str:
@@ -201,17 +119,21 @@ def _account(row: tuple[Any, ...]) -> Account:
     return Account(name, role, staff_id, team, pw is None, int(failed), locked)
 
 
+def _q(con: sa.Connection, sql: str, **params: Any) -> sa.CursorResult[*tuple[Any, ...]]:
+    """Run one statement, every value bound by name."""
+    return con.execute(sa.text(sql), params)
+
+
 _SELECT = "select username, role, staff_id, team, password_hash, failed, locked_until from users"
 
 
-def get(path: Path, username: str) -> Account | None:
-    with connect(path) as con:
-        row = con.execute(_SELECT + " where username = ?", (username,))
-        found = row.fetchone()
+def get(state: Location, username: str) -> Account | None:
+    with database.begin(state) as con:
+        found = _q(con, _SELECT + " where username = :u", u=username).fetchone()
     return _account(found) if found else None
 
 
-def accounts_table(path: Path, scope: Scope) -> pd.DataFrame:
+def accounts_table(state: Location, scope: Scope) -> pd.DataFrame:
     """Every account for the admin page: no password hashes."""
     require_admin(scope)
     return pd.DataFrame(
@@ -224,20 +146,20 @@ def accounts_table(path: Path, scope: Scope) -> pd.DataFrame:
                 "proxy" if a.sso_only else "password",
                 a.locked_until,
             )
-            for a in list_accounts(path)
+            for a in list_accounts(state)
         ],
         columns=["User", "Role", "Staff id", "Team", "Signs in by", "Locked until"],
     )
 
 
-def list_accounts(path: Path) -> list[Account]:
-    with connect(path) as con:
-        rows = con.execute(_SELECT + " order by username").fetchall()
-    return [_account(r) for r in rows]
+def list_accounts(state: Location) -> list[Account]:
+    with database.begin(state) as con:
+        rows = _q(con, _SELECT + " order by username").fetchall()
+    return [_account(tuple(r)) for r in rows]
 
 
 def add(
-    path: Path,
+    state: Location,
     username: str,
     role: str,
     password: str | None,
@@ -252,86 +174,87 @@ def add(
         _check_password(password, username)
         pw_hash = _hasher.hash(password)
     now = _now().isoformat()
-    with connect(path) as con:
-        try:
-            con.execute(
+    try:
+        with database.begin(state) as con:
+            _q(
+                con,
                 "insert into users (username, role, staff_id, team, password_hash, "
-                "created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?)",
-                (username, role, staff_id, team, pw_hash, now, now),
-            )
-        except sqlite3.IntegrityError as exc:
-            raise ConfigError(
-                f"there is already an account '{username}'; use `sqa users set-role` "
-                "or `sqa users set-password`"
-            ) from exc
-    account = get(path, username)
+                "created_at, updated_at) values (:u, :role, :staff, :team, :pw, :now, :now)",
+                u=username, role=role, staff=staff_id, team=team, pw=pw_hash, now=now,
+            )  # fmt: skip
+    except sa.exc.IntegrityError as exc:
+        raise ConfigError(
+            f"there is already an account '{username}'; use `sqa users set-role` "
+            "or `sqa users set-password`"
+        ) from exc
+    account = get(state, username)
     assert account is not None
     return account
 
 
-def _update(path: Path, username: str, sql: str, params: tuple[Any, ...]) -> None:
-    with connect(path) as con:
-        cur = con.execute(sql, params + (username,))
-        if cur.rowcount == 0:
+def _update(state: Location, username: str, sql: str, **params: Any) -> None:
+    with database.begin(state) as con:
+        if _q(con, sql, u=username, **params).rowcount == 0:
             raise ConfigError(f"there is no account '{username}'; see `sqa users list`")
 
 
-def remove(path: Path, username: str) -> None:
-    with connect(path) as con:
-        if con.execute("delete from users where username = ?", (username,)).rowcount == 0:
+def remove(state: Location, username: str) -> None:
+    with database.begin(state) as con:
+        if _q(con, "delete from users where username = :u", u=username).rowcount == 0:
             raise ConfigError(f"there is no account '{username}'; see `sqa users list`")
-    end_user_sessions(path, username, "account removed")
+    end_user_sessions(state, username, "account removed")
 
 
 def set_role(
-    path: Path, username: str, role: str, staff_id: str | None = None, team: str | None = None
+    state: Location, username: str, role: str, staff_id: str | None = None, team: str | None = None
 ) -> None:
     _check_role(role, staff_id, team)
     _update(
-        path,
+        state,
         username,
-        "update users set role = ?, staff_id = ?, team = ?, updated_at = ? where username = ?",
-        (role, staff_id, team, _now().isoformat()),
-    )
-    end_user_sessions(path, username, "role changed")
+        "update users set role = :role, staff_id = :staff, team = :team, updated_at = :now "
+        "where username = :u",
+        role=role, staff=staff_id, team=team, now=_now().isoformat(),
+    )  # fmt: skip
+    end_user_sessions(state, username, "role changed")
 
 
-def set_password(path: Path, username: str, password: str) -> None:
+def set_password(state: Location, username: str, password: str) -> None:
     """A new password (and unlock); every session of the account ends."""
     _check_password(password, username)
     _update(
-        path,
+        state,
         username,
-        "update users set password_hash = ?, failed = 0, locked_until = null, updated_at = ? "
-        "where username = ?",
-        (_hasher.hash(password), _now().isoformat()),
-    )
-    end_user_sessions(path, username, "password changed")
+        "update users set password_hash = :pw, failed = 0, locked_until = null, "
+        "updated_at = :now where username = :u",
+        pw=_hasher.hash(password), now=_now().isoformat(),
+    )  # fmt: skip
+    end_user_sessions(state, username, "password changed")
 
 
-def lock(path: Path, username: str, until: dt.datetime | None = None) -> None:
+def lock(state: Location, username: str, until: dt.datetime | None = None) -> None:
     """An admin's lock (a suspected compromise): no sign-in until unlocked, or ``until``;
     every session of the account ends at once."""
     stop = until or dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
     _update(
-        path,
+        state,
         username,
-        "update users set locked_until = ?, updated_at = ? where username = ?",
-        (stop.isoformat(), _now().isoformat()),
-    )
-    end_user_sessions(path, username, "account locked")
+        "update users set locked_until = :stop, updated_at = :now where username = :u",
+        stop=stop.isoformat(), now=_now().isoformat(),
+    )  # fmt: skip
+    end_user_sessions(state, username, "account locked")
 
 
-def unlock(path: Path, username: str) -> None:
+def unlock(state: Location, username: str) -> None:
     """Lift an admin's lock and forget the name's recent failed sign-ins."""
     _update(
-        path,
+        state,
         username,
-        "update users set failed = 0, locked_until = null, updated_at = ? where username = ?",
-        (_now().isoformat(),),
+        "update users set failed = 0, locked_until = null, updated_at = :now where username = :u",
+        now=_now().isoformat(),
     )
-    with connect(path) as con:
-        con.execute("delete from sign_in_failures where username = ?", (username,))
+    with database.begin(state) as con:
+        _q(con, "delete from sign_in_failures where username = :u", u=username)
 
 
 WRONG = (
@@ -344,7 +267,7 @@ SPRAY_FACTOR = 4
 
 
 def _throttled(
-    con: sqlite3.Connection,
+    con: sa.Connection,
     username: str,
     address: str,
     attempts: int,
@@ -354,16 +277,17 @@ def _throttled(
     """Whether ``address`` has failed ``attempts`` times for this name, or ``attempts`` x
     SPRAY_FACTOR times for any names, in the last ``minutes``."""
     since = now - dt.timedelta(minutes=minutes)
-    row = con.execute(
-        "select count(*) filter (where username = ?), count(*) from sign_in_failures "
-        "where at >= ? and address = ?",
-        ((username or "")[:64], since.isoformat(), address),
-    ).fetchone()
+    row = _q(
+        con,
+        "select count(*) filter (where username = :u), count(*) from sign_in_failures "
+        "where at >= :since and address = :a",
+        u=(username or "")[:64], since=since.isoformat(), a=address,
+    ).one()  # fmt: skip
     return int(row[0]) >= attempts or int(row[1]) >= attempts * SPRAY_FACTOR
 
 
 def authenticate(
-    path: Path,
+    state: Location,
     username: str,
     password: str,
     attempts: int,
@@ -385,11 +309,12 @@ def authenticate(
     now = now or _now()
     name = username if NAME.match(username or "") else ""
     shown = (username or "")[:64]
-    with connect(path) as con:
+    failure: AuthError | None = None
+    with database.begin(state) as con:
         throttled = _throttled(con, shown, address, attempts, minutes, now)
         row = (
-            con.execute(
-                "select password_hash, locked_until from users where username = ?", (name,)
+            _q(
+                con, "select password_hash, locked_until from users where username = :u", u=name
             ).fetchone()
             if name
             else None
@@ -406,10 +331,11 @@ def authenticate(
         except (VerificationError, InvalidHashError):
             ok = False
         if not ok:
-            con.execute(
-                "insert into sign_in_failures (at, username, address) values (?, ?, ?)",
-                (now.isoformat(), shown, address),
-            )
+            _q(
+                con,
+                "insert into sign_in_failures (at, username, address) values (:at, :u, :a)",
+                at=now.isoformat(), u=shown, a=address,
+            )  # fmt: skip
             reason = (
                 "throttled"
                 if throttled
@@ -421,27 +347,34 @@ def authenticate(
                 if stored is None
                 else "wrong password"
             )
-            raise AuthError(WRONG.format(minutes=minutes), reason)
-        assert stored is not None
-        # The owner is in: their earlier slips from this address no longer count.
-        con.execute(
-            "delete from sign_in_failures where username = ? and address = ?", (name, address)
-        )
-        if _hasher.check_needs_rehash(stored):
-            con.execute(
-                "update users set password_hash = ? where username = ?",
-                (_hasher.hash(password), name),
-            )
-    account = get(path, name)
+            # Raised once the block has committed: the failure must be kept.
+            failure = AuthError(WRONG.format(minutes=minutes), reason)
+        else:
+            assert stored is not None
+            # The owner is in: their earlier slips from this address no longer count.
+            _q(
+                con,
+                "delete from sign_in_failures where username = :u and address = :a",
+                u=name, a=address,
+            )  # fmt: skip
+            if _hasher.check_needs_rehash(stored):
+                _q(
+                    con,
+                    "update users set password_hash = :pw where username = :u",
+                    pw=_hasher.hash(password), u=name,
+                )  # fmt: skip
+    if failure is not None:
+        raise failure
+    account = get(state, name)
     assert account is not None
     return account.scope()
 
 
 def throttled(
-    path: Path, username: str, address: str, attempts: int, minutes: int, now: dt.datetime
+    state: Location, username: str, address: str, attempts: int, minutes: int, now: dt.datetime
 ) -> bool:
     """Whether the next sign-in for ``username`` from ``address`` is refused unchecked."""
-    with connect(path) as con:
+    with database.begin(state) as con:
         return _throttled(con, username, address, attempts, minutes, now)
 
 
@@ -451,33 +384,37 @@ HOLD_HOURS = 24
 
 
 def hold_table(
-    path: Path, username: str, table_id: str, caption: str, columns: list[str], rows: list[Any]
+    state: Location, username: str, table_id: str, caption: str, columns: list[str], rows: list[Any]
 ) -> str:
     """Keep a table the server drew for ``username``; the token the page's download button
     sends back. The file is built from this, never from data the browser returns."""
     token = secrets.token_urlsafe(18)
     now = _now()
     body = json.dumps({"columns": columns, "rows": rows}, default=str)
-    with connect(path) as con:
-        con.execute(
-            "delete from held_tables where created_at < ?",
-            ((now - dt.timedelta(hours=HOLD_HOURS)).isoformat(),),
+    with database.begin(state) as con:
+        _q(
+            con,
+            "delete from held_tables where created_at < :before",
+            before=(now - dt.timedelta(hours=HOLD_HOURS)).isoformat(),
         )
-        con.execute(
-            "insert into held_tables values (?, ?, ?, ?, ?, ?)",
-            (token, username, now.isoformat(), table_id, caption, body),
-        )
+        _q(
+            con,
+            "insert into held_tables (token, username, created_at, table_id, caption, body) "
+            "values (:t, :u, :at, :table, :caption, :body)",
+            t=token, u=username, at=now.isoformat(), table=table_id, caption=caption, body=body,
+        )  # fmt: skip
     return token
 
 
-def held_table(path: Path, username: str, token: str) -> dict[str, Any] | None:
+def held_table(state: Location, username: str, token: str) -> dict[str, Any] | None:
     """The table ``username`` was shown under ``token``; None for anyone else's or when it
     has gone (after a day)."""
-    with connect(path) as con:
-        row = con.execute(
-            "select table_id, caption, body from held_tables where token = ? and username = ?",
-            (str(token)[:64], username),
-        ).fetchone()
+    with database.begin(state) as con:
+        row = _q(
+            con,
+            "select table_id, caption, body from held_tables where token = :t and username = :u",
+            t=str(token)[:64], u=username,
+        ).fetchone()  # fmt: skip
     if row is None:
         return None
     body = json.loads(row[2])
@@ -491,21 +428,22 @@ def _session_key(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def start_session(path: Path, username: str, address: str = "") -> str:
+def start_session(state: Location, username: str, address: str = "") -> str:
     """A new session for ``username``: the token for the cookie (only its hash is kept)."""
     token = secrets.token_urlsafe(32)
     now = _now().isoformat()
-    with connect(path) as con:
-        con.execute(
+    with database.begin(state) as con:
+        _q(
+            con,
             "insert into sessions (id, username, created_at, seen_at, address) "
-            "values (?, ?, ?, ?, ?)",
-            (_session_key(token), username, now, now, address),
-        )
+            "values (:k, :u, :now, :now, :a)",
+            k=_session_key(token), u=username, now=now, a=address,
+        )  # fmt: skip
     return token
 
 
 def check_session(
-    path: Path,
+    state: Location,
     token: str,
     idle_hours: float,
     max_hours: float,
@@ -517,9 +455,11 @@ def check_session(
         return None
     now = now or _now()
     key = _session_key(token)
-    with connect(path) as con:
-        row = con.execute(
-            "select username, created_at, seen_at, ended_at from sessions where id = ?", (key,)
+    with database.begin(state) as con:
+        row = _q(
+            con,
+            "select username, created_at, seen_at, ended_at from sessions where id = :k",
+            k=key,
         ).fetchone()
         if row is None or row[3] is not None:
             return None
@@ -532,14 +472,15 @@ def check_session(
             else None
         )
         if why:
-            con.execute(
-                "update sessions set ended_at = ?, ended_why = ? where id = ?",
-                (now.isoformat(), why, key),
-            )
+            _q(
+                con,
+                "update sessions set ended_at = :at, ended_why = :why where id = :k",
+                at=now.isoformat(), why=why, k=key,
+            )  # fmt: skip
             return None
         if now - seen > dt.timedelta(seconds=30):  # a write at most twice a minute
-            con.execute("update sessions set seen_at = ? where id = ?", (now.isoformat(), key))
-    account = get(path, row[0])
+            _q(con, "update sessions set seen_at = :at where id = :k", at=now.isoformat(), k=key)
+    account = get(state, row[0])
     if account is None or (
         account.locked_until and dt.datetime.fromisoformat(account.locked_until) > now
     ):
@@ -547,28 +488,31 @@ def check_session(
     return account
 
 
-def end_session(path: Path, token: str, why: str = "signed out") -> str | None:
+def end_session(state: Location, token: str, why: str = "signed out") -> str | None:
     """End one session (sign-out); the user name it belonged to, if it was live."""
     key = _session_key(token or "")
-    with connect(path) as con:
-        row = con.execute(
-            "select username from sessions where id = ? and ended_at is null", (key,)
+    with database.begin(state) as con:
+        row = _q(
+            con, "select username from sessions where id = :k and ended_at is null", k=key
         ).fetchone()
-        con.execute(
-            "update sessions set ended_at = ?, ended_why = ? where id = ? and ended_at is null",
-            (_now().isoformat(), why, key),
-        )
+        _q(
+            con,
+            "update sessions set ended_at = :at, ended_why = :why "
+            "where id = :k and ended_at is null",
+            at=_now().isoformat(), why=why, k=key,
+        )  # fmt: skip
     return str(row[0]) if row else None
 
 
-def end_user_sessions(path: Path, username: str, why: str) -> int:
+def end_user_sessions(state: Location, username: str, why: str) -> int:
     """End every live session of ``username``; how many were ended."""
-    with connect(path) as con:
-        cur = con.execute(
-            "update sessions set ended_at = ?, ended_why = ? "
-            "where username = ? and ended_at is null",
-            (_now().isoformat(), why, username),
-        )
+    with database.begin(state) as con:
+        cur = _q(
+            con,
+            "update sessions set ended_at = :at, ended_why = :why "
+            "where username = :u and ended_at is null",
+            at=_now().isoformat(), why=why, u=username,
+        )  # fmt: skip
     return int(cur.rowcount)
 
 
@@ -606,7 +550,7 @@ def clean_text(value: object, limit: int = MAX_TEXT) -> str:
 
 
 def record(
-    path: Path,
+    state: Location,
     scope: Scope | None,
     action: str,
     what: str,
@@ -634,36 +578,37 @@ def record(
         [about, *[f"{k}={v}" for k, v in clean.items()]]
         + ([f"as {role}" + (f" {clean_text(of, 64)}" if of else "")] if role else [])
     )
-    with connect(path) as con:
-        con.execute(
+    with database.begin(state) as con:
+        _q(
+            con,
             "insert into audit (at, username, role, scope, action, what, filters, detail, "
-            "rows, address) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                _now().isoformat(timespec="seconds"),
-                username,
-                role,
-                clean_text(of, 64) if of else None,
-                action,
-                about,
-                json.dumps(clean, ensure_ascii=False, sort_keys=True),
-                detail,
-                int(rows),
-                clean_text(address, 64) if address else None,
-            ),
+            "rows, address) values (:at, :u, :role, :scope, :action, :what, :filters, "
+            ":detail, :rows, :address)",
+            at=_now().isoformat(timespec="seconds"),
+            u=username,
+            role=role,
+            scope=clean_text(of, 64) if of else None,
+            action=action,
+            what=about,
+            filters=json.dumps(clean, ensure_ascii=False, sort_keys=True),
+            detail=detail,
+            rows=int(rows),
+            address=clean_text(address, 64) if address else None,
         )
 
 
-def recent(path: Path, username: str, action: str, what_prefix: str, minutes: int) -> int:
+def recent(state: Location, username: str, action: str, what_prefix: str, minutes: int) -> int:
     """Audit records of ``username``'s ``action`` whose what starts ``what_prefix``, in the
     last ``minutes`` (a per-person rate limit that every app server shares)."""
     since = (_now() - dt.timedelta(minutes=minutes)).isoformat(timespec="seconds")
     like = what_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    with connect(path) as con:
-        row = con.execute(
-            "select count(*) from audit where username = ? and action = ? and at >= ? "
-            "and what like ? escape '\\'",
-            (username, action, since, like),
-        ).fetchone()
+    with database.begin(state) as con:
+        row = _q(
+            con,
+            "select count(*) from audit where username = :u and action = :action "
+            "and at >= :since and what like :like escape '\\'",
+            u=username, action=action, since=since, like=like,
+        ).one()  # fmt: skip
     return int(row[0])
 
 
@@ -671,7 +616,7 @@ AUDIT_COLUMNS = ("at", "username", "role", "action", "detail", "rows", "address"
 
 
 def search(
-    path: Path,
+    state: Location,
     scope: Scope,
     since: dt.date | None = None,
     until: dt.date | None = None,
@@ -682,28 +627,35 @@ def search(
     """Audit records, newest first, filtered by day range, user and text in the detail
     (admins only)."""
     require_admin(scope)
-    clauses, params = [], []
+    clauses: list[str] = []
+    params: dict[str, Any] = {"limit": limit}
     if since:
-        clauses.append("at >= ?")
-        params.append(since.isoformat())
+        clauses.append("at >= :since")
+        params["since"] = since.isoformat()
     if until:
-        clauses.append("at < ?")
-        params.append((until + dt.timedelta(days=1)).isoformat())
+        clauses.append("at < :until")
+        params["until"] = (until + dt.timedelta(days=1)).isoformat()
     if username:
-        clauses.append("username = ?")
-        params.append(username)
+        clauses.append("username = :u")
+        params["u"] = username
     if text:
-        clauses.append("(detail like ? escape '\\' or action like ? escape '\\')")
-        like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        params += [like, like]
+        # lower() on both sides: SQLite's like ignores case and PostgreSQL's does not.
+        clauses.append(
+            "(lower(detail) like lower(:like) escape '\\' "
+            "or lower(action) like lower(:like) escape '\\')"
+        )
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        params["like"] = "%" + escaped + "%"
     where = ("where " + " and ".join(clauses)) if clauses else ""
-    with connect(path) as con:
+    with database.begin(state) as con:
         rows = con.execute(
-            f"select {', '.join(AUDIT_COLUMNS)} from audit {where} "  # noqa: S608 fixed names
-            "order by id desc limit ?",
-            (*params, limit),
+            sa.text(
+                f"select {', '.join(AUDIT_COLUMNS)} from audit {where} "  # noqa: S608 fixed
+                "order by id desc limit :limit"
+            ),
+            params,
         ).fetchall()
-    return pd.DataFrame(rows, columns=list(AUDIT_COLUMNS))
+    return pd.DataFrame([tuple(r) for r in rows], columns=list(AUDIT_COLUMNS))
 
 
 def audit_csv(frame: pd.DataFrame) -> str:

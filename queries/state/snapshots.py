@@ -7,70 +7,34 @@ for the month, its quarter to date and its financial year to date, the same peri
 year before, and every KPI month by month for that year and the one before. Packs are
 built from a snapshot; the dashboard compares a snapshot with the figures now.
 
-Snapshots and commentary live in their own SQLite file (``SQA_SNAPSHOTS_DB``): nightly
-loads replace the DuckDB file, which must not take a paper's figures with it.
+Snapshots and commentary live in the state database (:mod:`.database`): their own SQLite
+file by default (``SQA_SNAPSHOTS_DB``), PostgreSQL when ``SQA_STATE_URL`` names one.
+Nightly loads replace the DuckDB file, which must not take a paper's figures with it.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import re
-import sqlite3
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import duckdb
 import pandas as pd
+import sqlalchemy as sa
 
 from queries.access.scope import SYSTEM, Scope, require_packs
 from queries.core import sqlfiles
 from queries.core.errors import AccessDenied, ConfigError, QueryError
-from queries.core.files import private_file
 from queries.measures import kpis, qa, records
 from queries.measures.kpis import Filters, MonthRatio, Ratio
 from queries.measures.periods import fy_bounds, fy_label, fy_of, same_period_last_year
+from queries.state import database
+from queries.state.database import Location
 
 SERVICE = "Service"
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-
-SCHEMA = """
-create table if not exists snapshots (
-    month text primary key,
-    taken_at text not null,
-    taken_by text not null,
-    load_id text not null,
-    extract_as_of text not null,
-    figures text not null
-);
-create table if not exists commentary (
-    period text not null,
-    measure text not null,
-    body text not null,
-    author text not null,
-    updated_at text not null,
-    primary key (period, measure)
-);
-"""
-
-
-@contextlib.contextmanager
-def connect(path: Path) -> Iterator[sqlite3.Connection]:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        private_file(path)
-        con = sqlite3.connect(path, timeout=10, isolation_level=None)
-    except (OSError, sqlite3.Error) as exc:
-        raise ConfigError(f"cannot open the snapshots file {path}: {exc}") from exc
-    try:
-        con.execute("pragma journal_mode=wal")
-        con.executescript(SCHEMA)
-        yield con
-    finally:
-        con.close()
 
 
 def parse_month(text: str) -> tuple[int, int]:
@@ -183,7 +147,7 @@ def compute(con: duckdb.DuckDBPyConnection, month: str, scope: Scope = SYSTEM) -
 
 def take(
     con: duckdb.DuckDBPyConnection,
-    path: Path,
+    state: Location,
     month: str,
     scope: Scope = SYSTEM,
     replace: bool = False,
@@ -192,23 +156,31 @@ def take(
     if not (scope.sees_everyone or scope.is_admin):
         raise AccessDenied("Only service managers and admins freeze figures.")
     figures = compute(con, month, SYSTEM)
-    with connect(path) as sql:
-        exists = sql.execute("select taken_at from snapshots where month = ?", (month,)).fetchone()
+    with database.begin(state) as sql:
+        exists = sql.execute(
+            sa.text("select taken_at from snapshots where month = :m"), {"m": month}
+        ).fetchone()
         if exists and not replace:
             raise ConfigError(
                 f"{month} was frozen on {exists[0][:10]}; a paper may rely on it. Use "
                 "--replace to freeze it again from the data now"
             )
         sql.execute(
-            "insert or replace into snapshots values (?, ?, ?, ?, ?, ?)",
-            (
-                month,
-                dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                scope.user,
-                figures["load_id"],
-                figures["extract_as_of"],
-                json.dumps(figures),
+            sa.text(
+                "insert into snapshots (month, taken_at, taken_by, load_id, extract_as_of, "
+                "figures) values (:m, :at, :by, :load, :as_of, :figures) "
+                "on conflict (month) do update set taken_at = excluded.taken_at, "
+                "taken_by = excluded.taken_by, load_id = excluded.load_id, "
+                "extract_as_of = excluded.extract_as_of, figures = excluded.figures"
             ),
+            {
+                "m": month,
+                "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "by": scope.user,
+                "load": figures["load_id"],
+                "as_of": figures["extract_as_of"],
+                "figures": json.dumps(figures),
+            },
         )
     return figures
 
@@ -244,21 +216,29 @@ class Snapshot:
         return dt.date.fromisoformat(a), dt.date.fromisoformat(b)
 
 
-def get(path: Path, month: str, scope: Scope = SYSTEM) -> Snapshot | None:
+def get(state: Location, month: str, scope: Scope = SYSTEM) -> Snapshot | None:
     require_packs(scope)
     parse_month(month)
-    with connect(path) as sql:
-        row = sql.execute("select * from snapshots where month = ?", (month,)).fetchone()
+    with database.begin(state) as sql:
+        row = sql.execute(
+            sa.text(
+                "select month, taken_at, taken_by, load_id, extract_as_of, figures "
+                "from snapshots where month = :m"
+            ),
+            {"m": month},
+        ).fetchone()
     if row is None:
         return None
     m, taken_at, by, load_id, as_of, figures = row
     return Snapshot(m, taken_at, by, load_id, dt.datetime.fromisoformat(as_of), json.loads(figures))
 
 
-def list_months(path: Path) -> list[dict[str, str]]:
-    with connect(path) as sql:
+def list_months(state: Location) -> list[dict[str, str]]:
+    with database.begin(state) as sql:
         rows = sql.execute(
-            "select month, taken_at, taken_by, extract_as_of from snapshots order by month desc"
+            sa.text(
+                "select month, taken_at, taken_by, extract_as_of from snapshots order by month desc"
+            )
         ).fetchall()
     return [{"month": m, "taken_at": t, "taken_by": b, "extract_as_of": a} for m, t, b, a in rows]
 
@@ -285,17 +265,17 @@ def moved(snapshot: Snapshot, now: dict[str, Any], group: str = SERVICE) -> pd.D
 MAX_COMMENTARY = 2000
 
 
-def commentary(path: Path, period: str) -> dict[str, dict[str, str]]:
+def commentary(state: Location, period: str) -> dict[str, dict[str, str]]:
     """The commentary for a period, per measure: body, author, updated_at."""
-    with connect(path) as sql:
+    with database.begin(state) as sql:
         rows = sql.execute(
-            "select measure, body, author, updated_at from commentary where period = ?",
-            (period,),
+            sa.text("select measure, body, author, updated_at from commentary where period = :p"),
+            {"p": period},
         ).fetchall()
     return {m: {"body": b, "author": a, "updated_at": u} for m, b, a, u in rows}
 
 
-def save_commentary(path: Path, scope: Scope, period: str, measure: str, body: str) -> bool:
+def save_commentary(state: Location, scope: Scope, period: str, measure: str, body: str) -> bool:
     """The service's commentary a pack prints beside each KPI. It is one text per period
     and measure, printed in every group's pack, so only service managers write it."""
     if scope.role not in ("service_manager", "system"):
@@ -310,25 +290,28 @@ def save_commentary(path: Path, scope: Scope, period: str, measure: str, body: s
         raise QueryError(
             f"commentary is at most {MAX_COMMENTARY} characters; this has {len(text):,}"
         )
-    with connect(path) as sql:
+    with database.begin(state) as sql:
+        key = {"p": period, "m": measure}
         before = sql.execute(
-            "select body from commentary where period = ? and measure = ?", (period, measure)
+            sa.text("select body from commentary where period = :p and measure = :m"), key
         ).fetchone()
         if (before[0] if before else "") == text:
             return False  # unchanged: nothing written, nothing to audit
         if not text:
-            sql.execute(
-                "delete from commentary where period = ? and measure = ?", (period, measure)
-            )
+            sql.execute(sa.text("delete from commentary where period = :p and measure = :m"), key)
             return True
         sql.execute(
-            "insert or replace into commentary values (?, ?, ?, ?, ?)",
-            (
-                period,
-                measure,
-                text,
-                scope.user,
-                dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            sa.text(
+                "insert into commentary (period, measure, body, author, updated_at) "
+                "values (:p, :m, :body, :author, :at) on conflict (period, measure) do "
+                "update set body = excluded.body, author = excluded.author, "
+                "updated_at = excluded.updated_at"
             ),
+            {
+                **key,
+                "body": text,
+                "author": scope.user,
+                "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            },
         )
     return True

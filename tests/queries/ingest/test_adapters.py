@@ -7,16 +7,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import glob
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,6 +22,7 @@ from queries.core.errors import ConfigError
 from queries.ingest.adapters import NOT_RECORDED, AdapterError, Extract, cin, sql, ssda903
 from queries.measures.kpis import Filters, kpi_range
 from tests.helpers import load
+from tests.servers import PASSWORD, Postgres
 
 D = dt.date
 FY2020 = (D(2020, 4, 1), D(2021, 3, 31))
@@ -423,53 +418,11 @@ def test_a_password_on_the_command_line_is_refused() -> None:
     assert "s3cret" not in url.render_as_string(hide_password=True)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
-def postgres() -> Iterator[tuple[str, str]]:
-    """A real PostgreSQL server (Debian's postgresql), started for these tests and stopped
-    after: (URL without password, password)."""
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    assert found, "PostgreSQL is not installed: scripts/test.sh installs Debian's postgresql"
-    bin_dir = Path(found[-1]).parent
-    root = os.geteuid() == 0
-    data = Path(tempfile.mkdtemp(prefix="sqa-pg-"))
-    run_as = ["runuser", "-u", "postgres", "--"] if root else []
-    if root:
-        shutil.chown(data, "postgres", "postgres")
-    port = _free_port()
-    subprocess.run(
-        [*run_as, str(bin_dir / "initdb"), "-D", str(data / "db"), "-U", "postgres",
-         "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8"],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    subprocess.run(
-        [*run_as, str(bin_dir / "pg_ctl"), "-D", str(data / "db"), "-l", str(data / "log"),
-         "-o", f"-p {port} -k {data} -c listen_addresses=127.0.0.1", "-w", "start"],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    password = "pg-test-password"
-    try:
-        psql = [*run_as, str(bin_dir / "psql"), "-h", str(data), "-p", str(port), "-U", "postgres"]
-        for stmt in (
-            f"create role sqa login password '{password}'",
-            "create database ssd owner sqa",
-        ):
-            subprocess.run([*psql, "-c", stmt], check=True, capture_output=True)
-        yield f"postgresql+psycopg://sqa@127.0.0.1:{port}/ssd", password
-    finally:
-        subprocess.run(
-            [*run_as, str(bin_dir / "pg_ctl"), "-D", str(data / "db"), "-m", "fast", "stop"],
-            check=False,
-            capture_output=True,
-        )
-        time.sleep(0.2)
-        shutil.rmtree(data, ignore_errors=True)
+def postgres(postgres_server: Postgres) -> tuple[str, str]:
+    """A database on the session's real PostgreSQL server: (URL without password, password)."""
+    name = postgres_server.new_database("ssd")
+    return postgres_server.url(name, password=False), PASSWORD
 
 
 def test_ssd_through_a_real_postgresql(postgres: tuple[str, str], tmp_path: Path) -> None:
