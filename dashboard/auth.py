@@ -55,7 +55,13 @@ class _SessionInterface(SecureCookieSessionInterface):
     """Flask's signed cookie session, marked Secure whenever the request is HTTPS."""
 
     def get_cookie_secure(self, app: Flask) -> bool:
-        return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or https()
+
+
+def https() -> bool:
+    """Whether the browser reached us over HTTPS: directly, or through a trusted proxy
+    (nginx) that ended TLS and said so in ``X-Forwarded-Proto``."""
+    return bool(request.is_secure or g.get("sqa_https"))
 
 
 def secret_key(path: Path) -> bytes:
@@ -101,7 +107,7 @@ def install(app: dash.Dash, settings: Settings) -> None:
 
     def audit(scope: Scope | None, action: str, what: str, user: str | None = None) -> None:
         accounts.record(
-            settings.accounts_db,
+            settings.accounts_state,
             scope,
             action,
             what,
@@ -114,6 +120,9 @@ def install(app: dash.Dash, settings: Settings) -> None:
     @server.before_request
     def identify() -> Any:
         g.sqa_address = _client_address(networks)
+        g.sqa_https = _trusted(request.remote_addr or "", networks) and (
+            request.headers.get("X-Forwarded-Proto", "").strip().lower() == "https"
+        )
         if request.path != "/sign-in" and (
             request.path in PUBLIC or request.path.startswith(PUBLIC_PREFIX)
         ):
@@ -139,7 +148,7 @@ def install(app: dash.Dash, settings: Settings) -> None:
                 username = (request.form.get("username") or "").strip()[:200]
                 try:
                     scope = accounts.authenticate(
-                        settings.accounts_db,
+                        settings.accounts_state,
                         username,
                         (request.form.get("password") or "")[:1024],
                         settings.lockout_attempts,
@@ -153,18 +162,18 @@ def install(app: dash.Dash, settings: Settings) -> None:
                 else:
                     old = session.get("sid")
                     if old:
-                        accounts.end_session(settings.accounts_db, str(old), "signed in again")
+                        accounts.end_session(settings.accounts_state, str(old), "signed in again")
                     session.clear()  # a new session on sign-in: no fixation
                     session.permanent = True
                     session["sid"] = accounts.start_session(
-                        settings.accounts_db, scope.user, client_address()
+                        settings.accounts_state, scope.user, client_address()
                     )
                     session["csrf"] = secrets.token_urlsafe(32)
                     g.sqa_scope = scope
                     audit(scope, "sign_in", "signed in")
                     return redirect(_next_page(request.form.get("next"), scope))
         token = session.setdefault("csrf", secrets.token_urlsafe(32))
-        no_accounts = not accounts.list_accounts(settings.accounts_db)
+        no_accounts = not accounts.list_accounts(settings.accounts_state)
         body = _sign_in_page(token, error, request.args.get("next", "/"), no_accounts)
         # 200 even with an error: the form is shown again, with the sentence to act on.
         return Response(body, mimetype="text/html")
@@ -174,7 +183,7 @@ def install(app: dash.Dash, settings: Settings) -> None:
         if not _csrf_ok():
             return _refuse(403, "The sign-out form had expired; reload the page and try again.")
         scope = g.get("sqa_scope")
-        accounts.end_session(settings.accounts_db, str(session.get("sid") or ""))
+        accounts.end_session(settings.accounts_state, str(session.get("sid") or ""))
         if isinstance(scope, Scope):
             audit(scope, "sign_out", "signed out")
         session.clear()
@@ -224,7 +233,7 @@ def install(app: dash.Dash, settings: Settings) -> None:
             response.set_cookie(
                 CSRF_COOKIE,
                 token,
-                secure=request.is_secure,
+                secure=https(),
                 httponly=False,  # Dash's renderer reads it to send the header
                 samesite="Strict",
             )
@@ -283,7 +292,7 @@ def _from_session(settings: Settings) -> Any:
         return None
     account = (
         accounts.check_session(
-            settings.accounts_db,
+            settings.accounts_state,
             str(token),
             settings.session_hours,
             settings.session_max_hours,
@@ -346,7 +355,7 @@ def _from_proxy(settings: Settings, networks: list[Any]) -> Any:
         return _refuse(
             401, f"The proxy sent no user name (header {settings.proxy_header}); sign in again."
         )
-    account = accounts.get(settings.accounts_db, user)
+    account = accounts.get(settings.accounts_state, user)
     if account is None:
         return _refuse(
             403,

@@ -8,10 +8,12 @@ need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)  # board-pack PDF checks
-# A real PostgreSQL server for the SQL-source tests (the tests start and stop their own).
+# A real PostgreSQL server for the state and SQL-source tests (started once per test session).
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
 # A real Redis for the shared-cache test (two app servers on one cache).
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+# nginx in front of two app servers (the several-servers test runs the shipped site).
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need+=(nginx)
 # Pango for WeasyPrint, which writes the board pack's tagged PDF.
 ldconfig -p | grep -q "libpangoft2-1.0.so.0" || need+=(libpango-1.0-0 libpangoft2-1.0-0)
 if [ ${#need[@]} -gt 0 ]; then

@@ -321,6 +321,14 @@ def test_security_headers_and_cookie_flags(app: dash.Dash, accounts_db: Path) ->
         page = c.get("/sign-in", base_url="https://dashboard.example")
         cookies = page.headers.getlist("Set-Cookie")
         assert all("Secure" in h for h in cookies), cookies
+    # Behind nginx, which ends TLS: Secure when the trusted proxy (10.9.9.0/24 here) says
+    # https; the same header from anyone else is not believed.
+    https = {"X-Forwarded-Proto": "https"}
+    for addr, secure in (("10.9.9.4", True), ("192.0.2.9", False)):
+        with app.server.test_client() as c:
+            page = c.get("/sign-in", headers=https, environ_base={"REMOTE_ADDR": addr})
+            cookies = page.headers.getlist("Set-Cookie")
+            assert cookies and all(("Secure" in h) == secure for h in cookies), (addr, cookies)
 
 
 def test_proxy_sign_on_trusts_only_configured_addresses(
