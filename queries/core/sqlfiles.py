@@ -74,6 +74,24 @@ def count_events_sql() -> str:
     return _stacked("counts", COUNTS)
 
 
+def stacked_build(table: str, folder: str, names: tuple[str, ...]) -> list[str]:
+    """The statements that build ``table`` as :func:`_stacked` gives it, one measure at a
+    time: the empty table with the union's columns, then each measure's rows in measure
+    order, by date within it. The rows and their order are the stacked query's; only the
+    sort is per measure (by date) instead of over every row at once."""
+    one = """
+    select m.*,
+           strftime(m.event_date, '%Y-%m') as month,
+           case when month(m.event_date) >= 4 then year(m.event_date)
+                else year(m.event_date) - 1 end as fy_start
+    from ({sql}) m
+    order by m.event_date
+    """
+    return [f"create table {table} as select * from ({_stacked(folder, names)}) limit 0"] + [
+        f"insert into {table} {one.format(sql=read(folder, k))}" for k in sorted(names)
+    ]
+
+
 def _stacked(folder: str, names: tuple[str, ...]) -> str:
     parts = "\nunion all\n".join(f"({read(folder, k)})" for k in names)
     return f"""

@@ -21,6 +21,7 @@ import os
 import re
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -319,6 +320,12 @@ _DATE_SQL = (
 )
 
 
+def _raw(col: Column) -> str:
+    """The stage column holding ``col`` as written (trimmed, blank as null). A text column
+    is stored as written, so it is its own; dates and codes keep a ``__raw`` copy."""
+    return f"{col.name}__raw" if col.kind in ("date", "code") else col.name
+
+
 def _typed_expr(col: Column) -> str:
     v = f"nullif(trim({col.name}), '')"
     if col.kind == "date":
@@ -336,7 +343,7 @@ def _check_queries(table: Table, as_of: dt.date) -> list[tuple[str, str, str]]:
     """
     checks: list[tuple[str, str, str]] = []
     for col in table.columns:
-        raw = f"{col.name}__raw"
+        raw = _raw(col)
         checks.append(
             (
                 col.name,
@@ -409,12 +416,13 @@ def _check_queries(table: Table, as_of: dt.date) -> list[tuple[str, str, str]]:
             )
     if table.span:
         a, b = table.span
+        b_raw = _raw(next(c for c in table.columns if c.name == b))
         checks.append(
             (
                 b,
                 "end_before_start",
                 (
-                    f"select _line, {b}__raw, '{b} ' || {b} || ' is before {a} ' || {a} "
+                    f"select _line, {b_raw}, '{b} ' || {b} || ' is before {a} ' || {a} "
                     f"from stage where {b} < {a}"
                 ),
             )
@@ -429,7 +437,8 @@ def _validate_table(
     table = raw.table
     con.register("src", raw.data)
     select = ", ".join(
-        f"{_typed_expr(c)} as {c.name}, nullif(trim({c.name}), '') as {c.name}__raw"
+        f"{_typed_expr(c)} as {c.name}"
+        + (f", nullif(trim({c.name}), '') as {_raw(c)}" if _raw(c) != c.name else "")
         for c in table.columns
     )
     con.execute(f"create or replace temp table stage as select _line, {select} from src")
@@ -460,29 +469,23 @@ def _validate_table(
             allowed = ", ".join(f"'{c}'" for c in col.codes)
             con.execute(
                 f"insert into dq_warnings select '{file_name}', _line, '{col.name}', "
-                f"{col.name}__raw, case when {col.name} is null then 'blank_code' "
+                f"{_raw(col)}, case when {col.name} is null then 'blank_code' "
                 f"else 'unknown_code' end, case when {col.name} is null then "
-                f"'{col.name} is blank' else 'unknown {col.name} ''' || {col.name}__raw "
+                f"'{col.name} is blank' else 'unknown {col.name} ''' || {_raw(col)} "
                 f"|| '''' end || ': the row counts for timeliness but not for "
                 f"participation or attendance' from stage where {col.name} is null "
                 f"or {col.name} not in ({allowed})"
             )
             con.execute(f"update stage set {col.name} = null where {col.name} not in ({allowed})")
     key = ", ".join(table.key)
-    con.execute(
-        f"""
-        insert into rejects
-        select '{file_name}', _line, '{table.key[0]}', concat_ws(' + ', {key}),
-               'duplicate_key', 'duplicate key {key}: the first row, at line '
-               || first_line || ', is kept'
-        from (
-            select _line, {key}, min(_line) over (partition by {key}) as first_line,
-                   row_number() over (partition by {key} order by _line) as rn
-            from stage
-            where _line not in (select line from rejects where file = '{file_name}')
-        ) where rn > 1
-        """
-    )
+    # A window over every row is dear at national scale: run it only when a count says
+    # some key is there twice (nulls, which the count leaves out, also send it there).
+    kept_rows = f"_line not in (select line from rejects where file = '{file_name}')"
+    twice = con.execute(
+        f"select count(*) > count(distinct row({key})) from stage where {kept_rows}"
+    ).fetchall()[0][0]
+    if twice:
+        _reject_duplicates(con, file_name, table)
     refs = []
     for col in table.columns:
         if col.refs:
@@ -503,11 +506,31 @@ def _validate_table(
     cols = ", ".join(c.name for c in table.columns)
     con.execute(
         f"create table {table.name} as select _line as source_line, {cols} from stage "
-        f"where _line not in (select line from rejects where file = '{file_name}') "
-        f"order by _line"
+        # In _line order without a sort: stage holds the file's order, and DuckDB keeps
+        # insertion order (preserve_insertion_order, on by default).
+        f"where _line not in (select line from rejects where file = '{file_name}')"
     )
     kept = int(con.execute(f"select count(*) from {table.name}").fetchall()[0][0])
     return kept, n_rows + len(raw.shape_rejects) - kept
+
+
+def _reject_duplicates(con: duckdb.DuckDBPyConnection, file_name: str, table: Table) -> None:
+    """Set aside every row whose key an earlier kept row already has."""
+    key = ", ".join(table.key)
+    con.execute(
+        f"""
+        insert into rejects
+        select '{file_name}', _line, '{table.key[0]}', concat_ws(' + ', {key}),
+               'duplicate_key', 'duplicate key {key}: the first row, at line '
+               || first_line || ', is kept'
+        from (
+            select _line, {key}, min(_line) over (partition by {key}) as first_line,
+                   row_number() over (partition by {key} order by _line) as rn
+            from stage
+            where _line not in (select line from rejects where file = '{file_name}')
+        ) where rn > 1
+        """
+    )
 
 
 def _fail_if_column_unusable(
@@ -692,7 +715,12 @@ def _build(
     # Read every file before touching any database: most unusable files fail here.
     states = {p: _file_state(p) for p in present}
     log.info("reading %d files from %s", len(present), extract_dir)
-    raws = {t.name: read_extract_file(files[t.name], t) for t in TABLES if files[t.name].exists()}
+    # Files are parsed side by side (Arrow and numpy release the GIL); the first unusable
+    # file in the contract's order is the one reported, as when read one by one.
+    reading = [t for t in TABLES if files[t.name].exists()]
+    with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
+        parsed = pool.map(lambda t: read_extract_file(files[t.name], t), reading)
+        raws = {t.name: raw for t, raw in zip(reading, parsed, strict=True)}
     log.info("read %s rows", f"{sum(r.n_rows for r in raws.values()):,}")
     manifest = read_manifest(extract_dir)
     not_in_source = manifest.not_in_source
@@ -856,12 +884,14 @@ def _fill(
         con.executemany("insert into source_gaps values (?, ?)", gaps)
     for name in sqlfiles.EVENT_TABLES:
         con.execute(f"create table {name} as {sqlfiles.read('events', name)}")
-    con.execute(f"create table measure_events as {sqlfiles.measure_events_sql()}")
+    for statement in sqlfiles.stacked_build("measure_events", "measures", sqlfiles.MEASURES):
+        con.execute(statement)
     log.info(
         "built the measures: %s events",
         f"{con.execute('select count(*) from measure_events').fetchone()[0]:,}",  # type: ignore[index]
     )
-    con.execute(f"create table count_events as {sqlfiles.count_events_sql()}")
+    for statement in sqlfiles.stacked_build("count_events", "counts", sqlfiles.COUNTS):
+        con.execute(statement)
     con.execute(f"create table dq_issues as {sqlfiles.read('events', 'dq_issues')}")
     report.rejects = dict(
         con.execute("select reason_code, count(*) from rejects group by 1 order by 1").fetchall()
