@@ -9,6 +9,7 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, ctx, dcc, html
+from dash.exceptions import PreventUpdate
 
 from dashboard import components, data, figures, pagekit
 from dashboard.packs import boardpack
@@ -329,13 +330,26 @@ def update_notes(fy: str, quarter: str) -> Any:
     prevent_initial_call=True,
 )
 def update_saved(
-    _clicks: int, fy: str, quarter: str, values: list[str], ids: list[dict[str, str]]
+    clicks: int | None,
+    fy: str,
+    quarter: str,
+    values: list[str] | None,
+    ids: list[dict[str, str]] | None,
 ) -> Any:
+    if not clicks:
+        raise PreventUpdate  # no press of Save (a request the page would not send)
+    if not isinstance(values, list) or not isinstance(ids, list) or len(values) != len(ids):
+        return dbc.Alert(
+            "The commentary boxes did not come through whole; reload the page and save again.",
+            color="danger",
+            className="py-2",
+        )
     year, q = _period(fy, quarter)
     period = period_label(year, q)
     try:
         for value, cid in zip(values, ids, strict=True):
-            data.save_commentary(period, cid["measure"], value or "")
+            measure = cid.get("measure") if isinstance(cid, dict) else None
+            data.save_commentary(period, str(measure), str(value or ""))
     except SqaError as exc:
         return dbc.Alert(str(exc), color="danger", className="py-2")
     return dbc.Alert(
@@ -363,8 +377,16 @@ def update_saved(
     ],
 )
 def update_download(
-    _pdf: int, _pptx: int, _zip: int, fy: str, quarter: str, group: str, audience: str
+    pdf: int | None,
+    pptx: int | None,
+    zip_: int | None,
+    fy: str,
+    quarter: str,
+    group: str,
+    audience: str,
 ) -> tuple[Any, Any]:
+    if not (pdf or pptx or zip_):
+        raise PreventUpdate  # no button pressed: nothing to build
     fmt = {PDF: "pdf", PPTX: "pptx", ZIP: "zip"}.get(str(ctx.triggered_id), "pdf")
     limit = data.settings().export_limit
     if data.recent_exports("board pack", minutes=10) >= limit:

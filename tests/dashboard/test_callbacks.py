@@ -10,7 +10,9 @@ from pathlib import Path
 
 import dash
 import pandas as pd
+import pytest
 from dash import html
+from dash.exceptions import PreventUpdate
 
 from dashboard import components, exports, pagekit
 from queries.ingest.loader import load_extract
@@ -257,3 +259,17 @@ def test_worklist_summary(app: dash.Dash) -> None:
     # 2020). All overdue by the extract date (31 Oct 2026).
     summary = texts(worklist.update_summary("28", "", ""))
     assert summary[0] == "3 overdue" and " and 0 due in the next 28 days" in summary[1]
+
+
+def test_board_pack_buttons_do_nothing_unpressed_and_refuse_a_broken_form(app: dash.Dash) -> None:
+    """A request the page would not send (no press, or the boxes missing) builds no pack,
+    writes nothing and says what to do: never a server error."""
+    from dashboard.pages import board_pack
+
+    with pytest.raises(PreventUpdate):
+        board_pack.update_download(None, None, None, "2020-21", "year", "Service", "internal")
+    with pytest.raises(PreventUpdate):
+        board_pack.update_saved(None, "2020-21", "year", [], [])
+    for values, ids in ((None, None), (["a"], []), ("text", [{"measure": "x"}])):
+        alert = board_pack.update_saved(1, "2020-21", "year", values, ids)  # type: ignore[arg-type]
+        assert "did not come through whole" in " ".join(texts(alert))
