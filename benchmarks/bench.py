@@ -241,19 +241,25 @@ def _callback_payloads(server: Server) -> list[tuple[str, dict[str, Any]]]:
 class Server:
     """gunicorn serving the app on a free port, with the given cache backend."""
 
-    def __init__(self, db: Path, cache: str) -> None:
+    def __init__(
+        self, db: Path, cache: str, workers: int = 1, extra: dict[str, str] | None = None
+    ) -> None:
         port = _free_port()
+        self.port = port
         self.base = f"http://127.0.0.1:{port}"
         accounts_db = db.parent / "bench-accounts.sqlite"
-        if accounts.get(accounts_db, "bench") is None:
-            accounts.add(accounts_db, "bench", "service_manager", BENCH_PASSWORD)
+        state = (extra or {}).get("SQA_STATE_URL") or accounts_db
+        if accounts.get(state, "bench") is None:
+            accounts.add(state, "bench", "service_manager", BENCH_PASSWORD)
         env = {
             **os.environ,
             "SQA_DB": str(db),
             "SQA_AUTO_DEMO": "0",
             "SQA_CACHE_TYPE": cache,
             "SQA_ACCOUNTS_DB": str(accounts_db),
+            "SQA_SNAPSHOTS_DB": str(db.parent / "bench-snapshots.sqlite"),
             "SQA_SECRET_KEY_FILE": str(db.parent / "bench-secret-key"),
+            **(extra or {}),
         }
         self.jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
@@ -264,9 +270,11 @@ class Server:
                 "gunicorn",
                 "--preload",
                 "-w",
-                "1",
+                str(workers),
                 "-b",
                 f"127.0.0.1:{port}",
+                "--timeout",
+                "300",
                 "app:server",
             ],
             cwd=ROOT,
@@ -274,7 +282,7 @@ class Server:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        for _ in range(240):
+        for _ in range(1200):  # a national-scale database takes a while to open
             try:
                 page = self.opener.open(self.base + "/sign-in", timeout=2).read().decode()
                 break
