@@ -6,9 +6,9 @@
 Prints, at national scale:
 1. the load against DuckDB's own ``read_csv`` on the same files, side by side (read_csv
    timed just before and just after the load, both kept);
-2. every page's layout and every callback the browser fires on opening it, posted through
-   HTTP as the browser posts them (found from each page's own layout and
-   ``/_dash-dependencies``; the year-change and filter callbacks are among them), uncached
+2. every page's layout and every callback its filters fire (a year, a team, a person),
+   posted through HTTP as the browser posts them (found from each page's own layout and
+   ``/_dash-dependencies``; button presses and file downloads are left out), uncached
    (NullCache) and cached (SimpleCache, one worker), against the usual pandas-per-request
    Dash app (``peer_app.py``) on the same data in the same run;
 3. locust (headless, loopback, a fixed time): 50 signed-in managers with 0.5-2 s think time
@@ -159,7 +159,13 @@ def _body(dep: dict[str, Any], values: dict[tuple[str, str], Any]) -> dict[str, 
         "output": dep["output"],
         "outputs": outputs[0] if len(outputs) == 1 else outputs,
         "inputs": inputs,
-        "changedPropIds": [f"{inputs[0]['id']}.{inputs[0]['property']}"],
+        # The change that fires it: a filter's value, as when a person picks a year.
+        "changedPropIds": [
+            next(
+                (f"{i['id']}.{i['property']}" for i in inputs if i["property"] != "n_clicks"),
+                f"{inputs[0]['id']}.{inputs[0]['property']}",
+            )
+        ],
         "state": [{**s, "value": values.get((s["id"], s["property"]))} for s in dep["state"]],
     }
 
@@ -209,8 +215,10 @@ def page_requests(server: bench.Server) -> dict[str, list[tuple[str, bytes]]]:
             ids = [i["id"] for i in dep["inputs"]]
             if dep is router or not ids or not all(isinstance(i, str) for i in ids):
                 continue
-            if dep.get("prevent_initial_call"):
-                continue  # fired by a press or a change, not by opening the page
+            if all(i["property"] == "n_clicks" for i in dep["inputs"]):
+                continue  # a button's work (a download, a freeze), not a view
+            if any(o["property"].startswith("data") for o in _outputs(dep["output"])):
+                continue  # a file for download, not a view
             if all(i in on_page for i in ids) and not all(i == "_pages_location" for i in ids):
                 name = dep["output"].strip(".").split("...")[0]
                 requests.append((name, json.dumps(_body(dep, values)).encode()))

@@ -99,8 +99,11 @@ def windows(year: int, month: int) -> list[Window]:
     return out
 
 
-def compute(con: duckdb.DuckDBPyConnection, month: str, scope: Scope = SYSTEM) -> dict[str, Any]:
-    """Every figure a pack for a period ending in ``month`` needs, from the data now."""
+def compute(
+    con: duckdb.DuckDBPyConnection, month: str, scope: Scope = SYSTEM, only: str | None = None
+) -> dict[str, Any]:
+    """Every figure a pack for a period ending in ``month`` needs, from the data now: for
+    the service and every team, or for the one group ``only`` (the service or a team)."""
     year, mon = parse_month(month)
     end = month_end(year, mon)
     info = records.load_info(con)
@@ -112,6 +115,8 @@ def compute(con: duckdb.DuckDBPyConnection, month: str, scope: Scope = SYSTEM) -
     fy = fy_of(end)
     teams = records.teams(con, scope=scope)
     groups = {SERVICE: Filters(), **{t: Filters(team=t) for t in teams}}
+    if only is not None:
+        groups = {k: v for k, v in groups.items() if k == only}
     out: dict[str, Any] = {
         "month": month,
         "fy": fy,
