@@ -202,18 +202,32 @@ def chart(graph_id: str, fig: Any = None, name: str = "chart", config: Any = Non
     )
 
 
+# Rows a table draws on the page; a longer one (an IRO per row at national scale) says how
+# many more there are, and its CSV and Excel downloads hold every row.
+MAX_TABLE_ROWS = 200
+
+
 def frame_table(
     df: pd.DataFrame,
     caption: str,
     table_id: str | None = None,
     links: Mapping[tuple[int, str], str] | None = None,
+    max_rows: int = MAX_TABLE_ROWS,
 ) -> Any:
     """A small, readable HTML table from a frame, with a caption for screen readers.
 
     With an id it also downloads as CSV and Excel (``shell.update_table_file``): the
-    frame rides along in a store, so the file holds exactly the table shown. ``links``
-    makes cells (row number, column) links, e.g. to the records behind a figure.
+    frame rides along in a store, so the file holds exactly the table shown (every row,
+    where the page draws the first ``max_rows``). ``links`` makes cells (row number,
+    column) links, e.g. to the records behind a figure.
     """
+    full, named = df, caption
+    if len(df) > max_rows and table_id:
+        df = df.head(max_rows)
+        caption = (
+            f"{caption} (the first {max_rows:,} of {len(full):,} rows; the CSV and Excel "
+            "downloads hold every row)"
+        )
     head = html.Thead(html.Tr([html.Th(c, scope="col") for c in df.columns]))
 
     def cell(i: int, col: str, value: Any) -> Any:
@@ -221,18 +235,16 @@ def frame_table(
         return html.Td(dcc.Link(value, href=href, title=f"The records behind {value}")
                        if href else value)  # fmt: skip
 
+    rest = [str(c) for c in df.columns[1:]]
     body = html.Tbody(
         [
             html.Tr(
                 [
-                    html.Th(row.iloc[0], scope="row"),
-                    *[
-                        cell(i, str(c), v)
-                        for c, v in zip(df.columns[1:], row.iloc[1:], strict=True)
-                    ],
+                    html.Th(row[0], scope="row"),
+                    *[cell(i, c, v) for c, v in zip(rest, row[1:], strict=True)],
                 ]
             )
-            for i, (_, row) in enumerate(df.iterrows())
+            for i, row in enumerate(df.itertuples(index=False, name=None))
         ]
     )
     kw = {"id": table_id} if table_id else {}
@@ -247,7 +259,7 @@ def frame_table(
     )
     if not table_id:
         return table
-    return html.Div([table, download_links(table_id, caption, df)])
+    return html.Div([table, download_links(table_id, named, full)])
 
 
 def download_links(table_id: str, caption: str, df: pd.DataFrame) -> html.Div:

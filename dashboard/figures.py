@@ -319,13 +319,22 @@ def staff_rate_chart(
     unit: str,
     target: float | None = None,
     link: Callable[[str], str] | None = None,
+    max_people: int = 60,
 ) -> go.Figure:
     """One dot per IRO or chair at their rate, with 'n of N' beside it; with ``link``
     (staff id -> address), a click on a dot opens that person's records.
 
     A dot plot rather than bars: bars must start at zero, which hides the differences
-    between 92% and 99% that matter here.
+    between 92% and 99% that matter here. More than ``max_people`` (a whole region's
+    IROs) cannot be read in one chart: it shows the lowest rates and says so.
     """
+    if len(df) > max_people:
+        total = len(df)
+        df = df.sort_values(["rate", "denominator"], ascending=[True, False]).head(max_people)
+        subtitle = (
+            f"{subtitle} · the {max_people} lowest of {total:,} people; choose a team to see "
+            "everyone in it"
+        )
     df = df.sort_values(["rate", "staff_name"], ascending=[True, False])
     labels = [
         f"{pct(r)} ({n} of {d})"

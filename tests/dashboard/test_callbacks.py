@@ -273,3 +273,25 @@ def test_board_pack_buttons_do_nothing_unpressed_and_refuse_a_broken_form(app: d
     for values, ids in ((None, None), (["a"], []), ("text", [{"measure": "x"}])):
         alert = board_pack.update_saved(1, "2020-21", "year", values, ids)  # type: ignore[arg-type]
         assert "did not come through whole" in " ".join(texts(alert))
+
+
+def test_a_long_table_draws_its_first_rows_and_downloads_every_row(app: dash.Dash) -> None:
+    """An IRO per row at national scale: the page draws 200 and says so; the CSV and Excel
+    downloads are built from all 250."""
+    from dashboard import data
+
+    frame = pd.DataFrame({"IRO": [f"Person {i}" for i in range(250)], "Children": ["3"] * 250})
+    shown = components.frame_table(frame, "Children per IRO", "t-long")
+    table, links = shown.children
+    caption, _head, body = table.children
+    assert len(body.children) == 200
+    assert caption.children == (
+        "Children per IRO (the first 200 of 250 rows; the CSV and Excel downloads hold "
+        "every row)"
+    )
+    token = links.children[2].data
+    held = data.held_table(token)
+    assert held is not None and len(held["rows"]) == 250 and held["caption"] == "Children per IRO"
+    # A short table is drawn whole, with its caption as given.
+    short = components.frame_table(frame.head(5), "Five", "t-short").children[0]
+    assert len(short.children[2].children) == 5 and short.children[0].children == "Five"

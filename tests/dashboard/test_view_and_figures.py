@@ -343,3 +343,25 @@ def test_uk_dates_and_times_everywhere() -> None:
     assert figures.uk_stamp("2026-12-01T14:12:53+00:00") == "1 Dec 2026 14:12"
     assert figures.uk_stamp("2026-12-01") == "1 Dec 2026"
     assert figures.uk_date(dt.date(2026, 4, 9)) == "9 Apr 2026"  # no leading zero
+
+
+def test_a_whole_regions_people_are_not_drawn_in_one_unreadable_chart() -> None:
+    import datetime as dt
+
+    import pandas as pd
+
+    from dashboard import figures
+
+    n = 1400
+    df = pd.DataFrame({
+        "staff_id": [f"S{i}" for i in range(n)], "staff_name": [f"Person {i}" for i in range(n)],
+        "team": ["T"] * n, "numerator": [i % 10 for i in range(n)], "denominator": [10] * n,
+        "rate": [(i % 10) / 10 for i in range(n)],
+    })  # fmt: skip
+    fig = figures.staff_rate_chart(
+        df, "By IRO", "2025/26", dt.datetime(2026, 10, 31, tzinfo=dt.UTC), "% on time", 0.95
+    )
+    assert len(fig.data[0].y) == 60  # the 60 lowest: 140 people are at 0%, so all at 0%
+    assert set(fig.data[0].x) == {0.0}
+    title = fig.layout.title.text
+    assert "the 60 lowest of 1,400 people; choose a team to see everyone in it" in title
