@@ -371,7 +371,7 @@ def many_users(db: Path, flat: list[dict[str, Any]], seconds: int) -> list[list[
     rows = []
     one = bench.Server(db, "SimpleCache", workers=2)
     try:
-        rows.append(locust(one.base, 50, seconds, requests, "1 server, 2 workers (defaults)"))
+        rows.append(locust(one.base, 50, seconds, requests, "1 server x 2 workers, defaults (50)"))
     finally:
         one.stop()
     folder = Path(tempfile.mkdtemp(prefix="sqa-bench-"))
@@ -382,7 +382,16 @@ def many_users(db: Path, flat: list[dict[str, Any]], seconds: int) -> list[list[
     try:
         one = bench.Server(db, "RedisCache", workers=2, extra=shared)
         try:
-            rows.append(locust(one.base, 50, seconds, requests, "1 server, 2 workers, PG + Redis"))
+            for users in (50, 100):
+                rows.append(
+                    locust(
+                        one.base,
+                        users,
+                        seconds,
+                        requests,
+                        f"1 server x 2 workers, PG + Redis ({users})",
+                    )
+                )
         finally:
             one.stop()
         two = [bench.Server(db, "RedisCache", workers=2, extra=shared) for _ in range(2)]
@@ -424,9 +433,27 @@ def main() -> int:
     ap.add_argument("--scale", type=float, default=65.0, help="65: ~9 million rows")
     ap.add_argument("--repeat", type=int, default=10)
     ap.add_argument("--seconds", type=int, default=60, help="each locust run")
+    ap.add_argument("--users-only", action="store_true", help="only the locust runs")
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     print(f"Machine: {os.cpu_count()} cores; DuckDB {duckdb.__version__}; scale {args.scale:g}")
+    if args.users_only:
+        db = OUT / f"scale-{args.scale:g}.duckdb"
+        server = bench.Server(db, "SimpleCache")
+        try:
+            flat = [
+                {"name": f"{page} {name}", "body": body.decode()}
+                for page, reqs in page_requests(server).items()
+                for name, body in reqs
+            ]
+        finally:
+            server.stop()
+        bench.table(
+            f"Many users (locust, headless, loopback, {args.seconds} s, think time 0.5-2 s; ms)",
+            ["run", "users", "views/s", "median", "p95", "p99", "max", "failures", "views"],
+            many_users(db, flat, args.seconds),
+        )
+        return 0
     db, load_rows = load_side_by_side(args.scale)
     bench.table(
         f"Load against DuckDB's read_csv on the same files (scale {args.scale:g})",

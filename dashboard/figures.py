@@ -630,8 +630,10 @@ def caseload_table(df: pd.DataFrame) -> pd.DataFrame:
     """Children allocated per IRO (rows) at each month end (columns)."""
     if df.empty:
         return pd.DataFrame(columns=["IRO"])
+    on_day = pd.to_datetime(df["on_day"])
+    words = {d: uk_date(d) for d in on_day.unique()}  # a dozen days, not a row each
     wide = df.assign(
-        day=pd.to_datetime(df["on_day"]).map(uk_date),  # the exact day counted
+        day=on_day.map(words),  # the exact day counted
         who=df["staff_name"].fillna(df["staff_id"]) + " · " + df["team"].fillna(""),
     )
     pivot = (
