@@ -286,8 +286,7 @@ def test_a_long_table_draws_its_first_rows_and_downloads_every_row(app: dash.Das
     caption, _head, body = table.children
     assert len(body.children) == 200
     assert caption.children == (
-        "Children per IRO (the first 200 of 250 rows; the CSV and Excel downloads hold "
-        "every row)"
+        "Children per IRO (the first 200 of 250 rows; the CSV and Excel downloads hold every row)"
     )
     token = links.children[2].data
     held = data.held_table(token)
