@@ -40,7 +40,7 @@ import bench  # noqa: E402
 import duckdb  # noqa: E402
 
 from queries.ingest import demo, loader  # noqa: E402
-from tests.servers import free_port, start_nginx, start_postgres, start_redis  # noqa: E402
+from tests.servers import free_port, loopback_site, start_nginx, start_postgres, start_redis  # noqa: E402
 
 OUT = bench.OUT
 PAGES = [
@@ -395,15 +395,8 @@ def many_users(db: Path, flat: list[dict[str, Any]], seconds: int) -> list[list[
         finally:
             one.stop()
         two = [bench.Server(db, "RedisCache", workers=2, extra=shared) for _ in range(2)]
-        site = (ROOT / "docs" / "deploy" / "nginx-sqa-dashboard.conf").read_text()
         listen = free_port()
-        site = site.replace(
-            "    server 10.0.0.11:8050 max_fails=1 fail_timeout=10s;\n"
-            "    server 10.0.0.12:8050 max_fails=1 fail_timeout=10s;\n",
-            "".join(f"    server 127.0.0.1:{s.port};\n" for s in two),
-        ).replace("listen 443 ssl;", f"listen 127.0.0.1:{listen};")
-        site = "\n".join(line for line in site.splitlines() if "ssl_certificate" not in line)
-        site = site.replace("/var/log/nginx/sqa-dashboard.access.log", str(folder / "a.log"))
+        site = loopback_site([s.port for s in two], listen, folder)
         nginx = start_nginx(folder, site)
         next(nginx)
         time.sleep(1)

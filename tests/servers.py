@@ -6,6 +6,7 @@ from __future__ import annotations
 import glob
 import itertools
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PASSWORD = "pg-test-password"
+SITE = Path(__file__).resolve().parents[1] / "docs" / "deploy" / "nginx-sqa-dashboard.conf"
 
 
 def free_port() -> int:
@@ -149,3 +151,18 @@ def start_nginx(folder: Path, site: str) -> Iterator[subprocess.Popen[bytes]]:
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def loopback_site(upstreams: list[int], listen: int, folder: Path) -> str:
+    """The shipped nginx site (docs/deploy) with loopback addresses and no TLS: these app
+    servers' ports, nginx listening on ``listen``, its access log in ``folder/sqa.log``."""
+    text = SITE.read_text()
+    servers = "".join(
+        f"    server 127.0.0.1:{p} max_fails=1 fail_timeout=10s;\n" for p in upstreams
+    )
+    text = re.sub(r"(    server 10\.0\.0\.\d+:8050[^\n]*\n)+", servers, text)
+    text = text.replace("listen 443 ssl;", f"listen 127.0.0.1:{listen};")
+    text = re.sub(r"\s*ssl_certificate(_key)? [^;]+;", "", text)
+    text = text.replace("/var/log/nginx/sqa-dashboard.access.log", str(folder / "sqa.log"))
+    assert "10.0.0." not in text and "ssl" not in text, text
+    return text

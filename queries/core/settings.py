@@ -329,10 +329,9 @@ class Settings:
         return self.state_url or self.snapshots_db
 
 
-def _parse_state_url(name: str, value: str) -> str:
-    text = value.strip()
-    if not text:
-        return ""
+def state_database_url(text: str, name: str = "SQA_STATE_URL") -> sa.URL:
+    """``text`` as the URL of a state database (PostgreSQL or SQLite); a sentence saying
+    how to write it otherwise."""
     try:
         url = sa.make_url(text)
     except sa.exc.ArgumentError as exc:
@@ -345,6 +344,13 @@ def _parse_state_url(name: str, value: str) -> str:
             f"{name} names {url.get_backend_name()}; the state database is PostgreSQL "
             "(postgresql+psycopg://user@host/database) or SQLite (sqlite:////path/state.sqlite)"
         )
+    return url
+
+
+def _parse_state_url(name: str, value: str) -> str:
+    text = value.strip()
+    if text:
+        state_database_url(text, name)
     return text
 
 

@@ -34,7 +34,7 @@ from alembic.script import ScriptDirectory
 
 from queries.core.errors import ConfigError
 from queries.core.files import private_file
-from queries.core.settings import load_settings
+from queries.core.settings import load_settings, state_database_url
 
 Location = Path | str  # a SQLite file, or a database URL
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -51,19 +51,7 @@ def url_of(location: Location) -> sa.URL:
     """The SQLAlchemy URL of ``location``; a clear error for a malformed one."""
     if isinstance(location, Path):
         return sa.URL.create("sqlite", database=str(location))
-    try:
-        url = sa.make_url(location)
-    except sa.exc.ArgumentError as exc:
-        raise ConfigError(
-            f"SQA_STATE_URL is not a database URL ({exc}); write it as "
-            "postgresql+psycopg://user@host:5432/database"
-        ) from exc
-    if url.get_backend_name() not in ("sqlite", "postgresql"):
-        raise ConfigError(
-            f"SQA_STATE_URL names {url.get_backend_name()}; the state database is "
-            "PostgreSQL (postgresql+psycopg://...) or SQLite (sqlite:///path)"
-        )
-    return url
+    return state_database_url(location)
 
 
 def shown(location: Location) -> str:

@@ -28,11 +28,10 @@ from queries.ingest import demo, loader
 from queries.state import accounts, database, snapshots
 from tests.e2e.conftest import DEMO_END, PASSWORD, ROOT, USERS
 from tests.e2e.test_security import Client
-from tests.servers import Postgres, free_port, start_nginx, start_redis
+from tests.servers import Postgres, free_port, loopback_site, start_nginx, start_redis
 
 pytestmark = pytest.mark.e2e
 
-SITE = ROOT / "docs" / "deploy" / "nginx-sqa-dashboard.conf"
 BY_TEAM = {
     "output": "cla-by-team.children",
     "outputs": {"id": "cla-by-team", "property": "children"},
@@ -53,20 +52,6 @@ class Farm:
     redis_url: str
     access_log: Path
     demo_db: Path
-
-
-def _site(upstreams: list[int], listen: int, folder: Path) -> str:
-    """The shipped nginx site with this test's addresses: loopback, no TLS."""
-    text = SITE.read_text()
-    servers = "".join(
-        f"    server 127.0.0.1:{p} max_fails=1 fail_timeout=10s;\n" for p in upstreams
-    )
-    text = re.sub(r"(    server 10\.0\.0\.\d+:8050[^\n]*\n)+", servers, text)
-    text = text.replace("listen 443 ssl;", f"listen 127.0.0.1:{listen};")
-    text = re.sub(r"\s*ssl_certificate(_key)? [^;]+;", "", text)
-    text = text.replace("/var/log/nginx/sqa-dashboard.access.log", str(folder / "sqa.log"))
-    assert "10.0.0." not in text and "ssl" not in text, text
-    return text
 
 
 def _start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
@@ -116,7 +101,7 @@ def farm(
     for base in bases:
         _wait(base)
     listen = free_port()
-    nginx_gen = start_nginx(folder, _site(ports, listen, folder))
+    nginx_gen = start_nginx(folder, loopback_site(ports, listen, folder))
     next(nginx_gen)
     front = f"http://127.0.0.1:{listen}"
     _wait(front)
