@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 import plotly.graph_objects as go
+from dash.development.base_component import Component
 from flask import Flask, g, has_request_context, request
 from flask_caching import Cache
+from plotly.io.json import to_json_plotly
 
 from dashboard.view import EVERYONE
 from queries.access.scope import Scope
@@ -451,13 +454,12 @@ def qa_table(name: str, *args: Any) -> pd.DataFrame:
     return _qa_table(name, *args)
 
 
-def child_table(name: str, *args: Any) -> pd.DataFrame:
-    """A child-level QA list (or the feedback comments), with its audit record."""
+def audit_child_view(name: str, rows: int, *args: Any) -> None:
+    """The audit record of one showing of the child-level list ``name`` with the query
+    arguments ``args``, also when the view drawn from it comes from the view cache."""
     if name not in CHILD_LEVEL:
         raise KeyError(name)
-    frame = _qa_table(name, *args)
-    audit("view", name.replace("_", " "), len(frame), {"table": name, **filters_of(args)})
-    return frame
+    audit("view", name.replace("_", " "), rows, {"table": name, **filters_of(args)})
 
 
 @_scoped
@@ -587,6 +589,13 @@ def targets_for(fy: int) -> dict[str, Target]:
     )
 
 
+def _view_key(func: Callable[..., Any], args: tuple[Any, ...]) -> str:
+    return (  # the day too: the worklist counts from today, so a view lasts a day at most
+        f"sqa:view:{func.__module__}.{func.__name__}:{current_load_id()}:{today()}:"
+        f"{current_scope()!r}:{args!r}"
+    )
+
+
 def cached_view(func: Callable[..., Any]) -> Callable[..., Any]:
     """Cache what a callback returns (a built figure or table), keyed by load and inputs.
 
@@ -597,10 +606,7 @@ def cached_view(func: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(func)
     def wrapper(*args: Any) -> Any:
-        key = (  # the day too: the worklist counts from today, so a view lasts a day at most
-            f"sqa:view:{func.__module__}.{func.__name__}:{current_load_id()}:{today()}:"
-            f"{current_scope()!r}:{args!r}"
-        )
+        key = _view_key(func, args)
         hit = cache.get(key)
         if hit is not None:
             return hit
@@ -612,9 +618,11 @@ def cached_view(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _plain(value: Any) -> Any:
-    """Figures as plain dicts: unpickling a go.Figure re-validates every property."""
-    if isinstance(value, go.Figure):
-        return value.to_plotly_json()
+    """A view as the JSON data Dash would send for it, so a cache hit is cheap to unpickle
+    and to send: a component tree (with figures inside it) becomes plain dicts and lists,
+    as the browser receives it; unpickling a go.Figure re-validates every property."""
     if isinstance(value, tuple):
         return tuple(_plain(v) for v in value)
+    if isinstance(value, (Component, go.Figure, list, dict)):
+        return json.loads(to_json_plotly(value))
     return value

@@ -413,14 +413,6 @@ NO_CHILD_ROWS = html.P(
 )
 
 
-def child_rows(name: str, *args: Any) -> pd.DataFrame | None:
-    """A child-level QA list, or None when the viewer's role has no child-level rows."""
-    try:
-        return data.child_table(name, *args)
-    except AccessDenied:
-        return None
-
-
 def guarded(layout: Callable[..., Any]) -> Callable[..., Any]:
     """A page layout that shows a plain refusal, not an error, outside the viewer's role."""
 

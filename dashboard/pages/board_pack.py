@@ -74,6 +74,16 @@ def status(fy: str, quarter: str, group: str, audience: str = "internal") -> Any
                 else html.Span(id=FREEZE),
             ]
         )
+    return _frozen(fy, quarter, group, audience, month, snap.taken_at, snap.taken_by, snap.load_id)
+
+
+@data.cached_view
+def _frozen(fy: str, quarter: str, group: str, audience: str, month: str, *taken: str) -> Any:
+    """The frozen figures and what has moved, cached under the snapshot's identity (when,
+    by whom, from which load) beside the load now: a new freeze of the month is a miss."""
+    snap = data.snapshot(month)
+    if snap is None:  # cannot happen: snapshots are replaced, never removed
+        raise SqaError(f"the snapshot {month} has gone; reload the page")
     moved = data.moved_since(snap, group)
     changed = moved[moved["moved"]]
     detail: Any

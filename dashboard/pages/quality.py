@@ -11,6 +11,7 @@ from dash import Input, Output, dcc, html
 
 from dashboard import components, data, figures, pagekit
 from dashboard.view import chosen
+from queries.core.errors import AccessDenied
 from queries.measures.kpis import Filters
 from queries.measures.periods import fy_bounds, parse_fy
 from queries.measures.qa import AUDIT_DIMENSIONS, DRP_DIMENSIONS, GRAINS
@@ -138,15 +139,29 @@ def section_drps(fy: str, cmp: str, team: str, staff: str, grain: str, dim: str)
 
 
 def section_open_drps(team: str, staff: str) -> Any:
-    """Child-level: not cached as a view, so every showing writes its audit record."""
+    """Child-level: the view may come from the view cache, but every showing writes its
+    audit record."""
+    shown, rows = _open_drps(team, staff)
+    if rows >= 0:
+        data.audit_child_view("open_drps", rows, Filters(chosen(team), chosen(staff)))
+    return shown
+
+
+@data.cached_view
+def _open_drps(team: str, staff: str) -> tuple[Any, int]:
+    """(the view, how many open DRPs it draws on); -1 when there are none to audit."""
     if not data.table_rows().get("drps"):
-        return html.Div()
-    df = pagekit.child_rows("open_drps", Filters(chosen(team), chosen(staff)))
-    if df is None:
-        return pagekit.NO_CHILD_ROWS
+        return html.Div(), -1
+    try:
+        df = data.qa_table("open_drps", Filters(chosen(team), chosen(staff)))
+    except AccessDenied:
+        return pagekit.NO_CHILD_ROWS, -1
     overdue = int(df["response_overdue"].sum()) if len(df) else 0
+    oldest = df.head(25)  # formatted for showing: the 25 drawn, not every open DRP
     shown = figures.display_table(
-        df.assign(response_overdue=df["response_overdue"].map({True: "Overdue", False: ""})),
+        oldest.assign(
+            response_overdue=oldest["response_overdue"].map({True: "Overdue", False: ""})
+        ),
         {
             "child_id": "Child id",
             "level": "Level",
@@ -159,16 +174,17 @@ def section_open_drps(team: str, staff: str) -> Any:
             "raised_by_name": "Raised by",
         },
     )
-    return html.Div(
+    view = html.Div(
         [
             html.P(
                 f"{len(df):,} DRPs open on the extract date; {overdue:,} with the response "
                 "overdue (due date passed, unresolved). Oldest first; children by id only.",
                 id="qa-open-summary",
             ),
-            components.frame_table(shown.head(25), "Open DRPs (the oldest 25)", "qa-open-drps"),
+            components.frame_table(shown, "Open DRPs (the oldest 25)", "qa-open-drps"),
         ]
     )
+    return view, len(df)
 
 
 @data.cached_view
@@ -206,8 +222,10 @@ def section_pas(fy: str, cmp: str, team: str, staff: str, grain: str) -> Any:
     )
 
 
+@data.cached_view
 def section_contacts(fy: str, cmp: str, team: str, staff: str) -> Any:
-    """Child-level (the gaps list): not cached as a view, so each showing is audited."""
+    """Charts and counts only (the key holds the viewer, who may not see the gap count);
+    the gaps list itself is the records block below, audited on each showing."""
     if not data.table_rows().get("direct_contacts"):
         return _no_data("direct_contacts.csv")
     start, end = _period(fy)
@@ -285,8 +303,10 @@ def section_audits(fy: str, team: str, staff: str, dim: str) -> Any:
     )
 
 
+@data.cached_view
 def section_feedback(fy: str, cmp: str) -> Any:
-    """Not cached as a view: a manager's showing of the comments is audited."""
+    """The share answering yes; the comments are the records block below, audited on each
+    showing."""
     if not data.table_rows().get("feedback"):
         return _no_data("feedback.csv")
     a, b = parse_fy(fy), parse_fy(cmp)

@@ -1,4 +1,5 @@
-"""Read the text out of a Dash component tree, for assertions."""
+"""Read the text out of a Dash component tree (or its JSON, as a cached view holds it),
+for assertions."""
 
 from __future__ import annotations
 
@@ -22,6 +23,9 @@ def texts(node: Any) -> list[str]:
         if isinstance(n, list | tuple):
             for c in n:
                 walk(c)
+            return
+        if isinstance(n, dict):  # a cached view: the tree as Dash sends it
+            walk(n.get("props", {}).get("children"))
             return
         walk(getattr(n, "children", None))
 
