@@ -14,7 +14,8 @@ from pathlib import Path
 
 SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
 
-# Built at load time, in this order (later ones may read earlier ones).
+# Built at load time, in this order (later ones may read earlier ones); the measure_events
+# and count_events views over them follow, then SUMMARY_TABLES, which read the views.
 EVENT_TABLES = (
     "cla_review_events",
     "icpc_events",
@@ -22,6 +23,8 @@ EVENT_TABLES = (
     "caseload_month_ends",
     "review_due",
 )
+
+SUMMARY_TABLES = ("measure_years",)
 
 # The KPIs of the extract contract, in the order the annual report lists them.
 KPIS = (
@@ -60,36 +63,15 @@ def read(folder: str, name: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def measure_events_sql() -> str:
-    """One query stacking every KPI's events in the shape of ``measure_events``.
+def stacked_view(view: str, folder: str, names: tuple[str, ...]) -> str:
+    """The statement that makes ``view`` (``measure_events``, ``count_events``): every
+    measure's events of ``folder`` stacked in one shape, each measure file a branch.
 
-    Each measure file selects ``measure, event_id, child_id, event_date, team, staff_id,
-    in_numerator``; month and financial year are derived here once.
-    """
-    return _stacked("measures", MEASURES)
-
-
-def count_events_sql() -> str:
-    """One query stacking every count measure's events in the shape of ``count_events``."""
-    return _stacked("counts", COUNTS)
-
-
-def stacked_build(table: str, folder: str, names: tuple[str, ...]) -> list[str]:
-    """The statements that build ``table`` as :func:`_stacked` gives it, one measure at a
-    time: the empty table with the union's columns, then each measure's rows in measure
-    order, by date within it. The rows and their order are the stacked query's; only the
-    sort is per measure (by date) instead of over every row at once."""
-    one = """
-    select m.*,
-           strftime(m.event_date, '%Y-%m') as month,
-           case when month(m.event_date) >= 4 then year(m.event_date)
-                else year(m.event_date) - 1 end as fy_start
-    from ({sql}) m
-    order by m.event_date
-    """
-    return [f"create table {table} as select * from ({_stacked(folder, names)}) limit 0"] + [
-        f"insert into {table} {one.format(sql=read(folder, k))}" for k in sorted(names)
-    ]
+    A view, not a table: each branch reads an event or source table that is already
+    stored (the ratio measures are a column or a flag of ``cla_review_events``,
+    ``icpc_events``, ``rcpc_events`` or ``feedback``), so a query for one measure reads
+    only its branch, and a load writes no second copy of ten million events."""
+    return f"create view {view} as {_stacked(folder, names)}"
 
 
 def _stacked(folder: str, names: tuple[str, ...]) -> str:
@@ -100,5 +82,4 @@ def _stacked(folder: str, names: tuple[str, ...]) -> str:
            case when month(m.event_date) >= 4 then year(m.event_date)
                 else year(m.event_date) - 1 end as fy_start
     from ({parts}) m
-    order by m.measure, m.event_date
     """

@@ -884,14 +884,14 @@ def _fill(
         con.executemany("insert into source_gaps values (?, ?)", gaps)
     for name in sqlfiles.EVENT_TABLES:
         con.execute(f"create table {name} as {sqlfiles.read('events', name)}")
-    for statement in sqlfiles.stacked_build("measure_events", "measures", sqlfiles.MEASURES):
-        con.execute(statement)
+    con.execute(sqlfiles.stacked_view("measure_events", "measures", sqlfiles.MEASURES))
+    con.execute(sqlfiles.stacked_view("count_events", "counts", sqlfiles.COUNTS))
+    for name in sqlfiles.SUMMARY_TABLES:
+        con.execute(f"create table {name} as {sqlfiles.read('events', name)}")
     log.info(
         "built the measures: %s events",
-        f"{con.execute('select count(*) from measure_events').fetchone()[0]:,}",  # type: ignore[index]
+        f"{con.execute('select sum(events) from measure_years').fetchone()[0] or 0:,}",  # type: ignore[index]
     )
-    for statement in sqlfiles.stacked_build("count_events", "counts", sqlfiles.COUNTS):
-        con.execute(statement)
     con.execute(f"create table dq_issues as {sqlfiles.read('events', 'dq_issues')}")
     report.rejects = dict(
         con.execute("select reason_code, count(*) from rejects group by 1 order by 1").fetchall()

@@ -3,6 +3,6 @@
 -- Grain: one row per financial year, newest first.
 -- Parameters: $measures (a list of measure names, or null for all).
 select distinct fy_start
-from measure_events
+from measure_years
 where $measures is null or list_contains($measures, measure)
 order by fy_start desc

@@ -12,6 +12,12 @@
 --   began on or after the source's review coverage (source_coverage; null = the full
 --   history, as in the nightly extract). Otherwise due_date and on_time are null and
 --   due_unknown says why: such a review is outside the timeliness KPI, never late.
+-- Minutes (QA measure): minutes_due_date is the 20th working day strictly after the
+--   review date (measures/minutes_within_20_working_days.sql reads it).
+-- Contact since the last review (QA measure): contact_since_last says whether the latest
+--   IRO direct contact with the child strictly before this review fell after the previous
+--   review (an ASOF join, one pass); false when there was none, null for a first review
+--   (measures/reviews_with_contact_since_last.sql reads it).
 -- Parameters: none; materialised at load time.
 with reviews as (
     select *
@@ -69,7 +75,15 @@ select d.review_id,
        d.participation_code,
        d.review_format,
        d.minutes_completed_date,
+       md.d as minutes_due_date,
+       case when d.previous_review_date is not null
+            then coalesce(k.contact_date > d.previous_review_date, false) end
+           as contact_since_last,
        d.source_line
 from due d
 left join staff s on s.staff_id = d.iro_id
+left join calendar m0 on m0.d = d.review_date
+left join calendar md on md.wd_index = m0.wd_index + 20 and md.is_working_day
+asof left join direct_contacts k
+  on k.child_id = d.child_id and k.contact_date < d.review_date
 order by d.review_date, d.review_id

@@ -2,18 +2,17 @@
 --   the review (the annual report's audit measure, and parents' and carers' most common
 --   complaint).
 -- Grain: one row per review event whose minutes are complete, or whose deadline (the 20th
---   working day strictly after the review) has passed by the extract date. Minutes not yet
---   due are not counted either way until they are.
--- Parameters: none; stacked into measure_events at load time.
+--   working day strictly after the review: cla_review_events.minutes_due_date) has passed
+--   by the extract date. Minutes not yet due are not counted either way until they are.
+-- Parameters: none; one branch of the measure_events view, made at load time.
 select 'minutes_within_20_working_days' as measure,
        e.review_id as event_id,
        e.child_id,
        e.review_date as event_date,
        e.team,
        e.iro_id as staff_id,
-       coalesce(e.minutes_completed_date <= wd.d, false) as in_numerator
+       coalesce(e.minutes_completed_date <= e.minutes_due_date, false) as in_numerator
 from cla_review_events e
-join calendar c0 on c0.d = e.review_date
-join calendar wd on wd.wd_index = c0.wd_index + 20 and wd.is_working_day
-where e.minutes_completed_date is not null
-   or wd.d < (select d from extract_date)
+where e.minutes_due_date is not null
+  and (e.minutes_completed_date is not null
+       or e.minutes_due_date < (select d from extract_date))

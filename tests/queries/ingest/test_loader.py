@@ -15,7 +15,7 @@ from queries.core import db
 from queries.core.errors import ExtractError, LoadBusyError
 from queries.ingest.loader import load_extract
 from queries.ingest.store import good_loads, load_lock, log_path_for, store_dir
-from tests.helpers import AS_OF, build, load, review, rows, write_extract
+from tests.helpers import AS_OF, build, load, period, review, rows, write_extract
 
 
 @pytest.fixture
@@ -401,3 +401,38 @@ def test_header_names_in_any_case_and_spacing(tmp_path: Path) -> None:
     text[0] = " Staff_ID , STAFF_NAME,Role ,team, Start_Date,END_DATE"
     (folder / "staff.csv").write_text("\n".join(text) + "\n")
     assert load(folder, tmp_path / "sqa.duckdb").rows["staff"] == 3
+
+
+def test_measure_events_are_views_and_the_years_are_counted_at_load(tmp_path: Path) -> None:
+    con = build(
+        tmp_path,
+        {
+            "cla_periods": [period("P1", "C1", "2020-04-02")],
+            # 4 May 2020 is in 2020-21, 6 Apr 2021 in 2021-22; BASE's R0 (20 Jan 2015) and
+            # ICPC K0 (20 Jan 2015) are in 2014-15.
+            "cla_reviews": [review("R1", "C1", "2020-05-04"), review("R2", "C1", "2021-04-06")],
+        },
+    )
+    try:
+        # No second copy of the events is written: both stacks are views.
+        assert rows(
+            con,
+            "select table_name from duckdb_tables() where table_name in "
+            "('measure_events', 'count_events') union all select view_name || ' (view)' "
+            "from duckdb_views() where view_name in ('measure_events', 'count_events') "
+            "order by 1",
+        ) == [("count_events (view)",), ("measure_events (view)",)]
+        # Each review is in timeliness, participation (PN1), attendance (PN1) and minutes
+        # (none recorded, every deadline long past by 31 Oct 2026); no contacts file rows,
+        # so no contact measure; K0 is the one ICPC; no RCPC, no feedback.
+        per_year = [
+            (m, fy, 1) for m in ("cla_attendance", "cla_participation") for fy in (2014, 2020, 2021)
+        ]
+        assert rows(con, "select measure, fy_start, events from measure_years") == [
+            *per_year,
+            *[("cla_reviews_on_time", fy, 1) for fy in (2014, 2020, 2021)],
+            ("icpc_within_15_working_days", 2014, 1),
+            *[("minutes_within_20_working_days", fy, 1) for fy in (2014, 2020, 2021)],
+        ]
+    finally:
+        con.close()
