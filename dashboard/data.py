@@ -265,6 +265,24 @@ def spc_chart(
 
 
 @_scoped
+def spc_charts(
+    con: duckdb.DuckDBPyConnection,
+    measures: tuple[str, ...],
+    month_from: str,
+    month_to: str,
+    filters: Filters,
+    *,
+    scope: Scope,
+) -> dict[str, spc.Chart]:
+    """:func:`spc_chart` (XmR) of each measure over the same months, read in one query."""
+    breaks = load_breaks(settings().spc_breaks_file)
+    return variation.spc_charts(
+        con, measures, month_from, month_to, filters, scope=scope, targets=targets(),
+        breaks={m: breaks.get(m, []) + breaks.get("*", []) for m in measures},
+    )  # fmt: skip
+
+
+@_scoped
 def funnel(
     con: duckdb.DuckDBPyConnection,
     measure: str,
@@ -482,6 +500,18 @@ def _qa_table(con: duckdb.DuckDBPyConnection, name: str, *args: Any, scope: Scop
     return result
 
 
+@_scoped
+def reviews_without_contact_count(
+    con: duckdb.DuckDBPyConnection,
+    date_from: dt.date,
+    date_to: dt.date,
+    filters: Filters,
+    *,
+    scope: Scope,
+) -> int:
+    return qa.reviews_without_contact_count(con, date_from, date_to, filters, scope=scope)
+
+
 @_by_load
 def table_rows(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return qa.table_rows(con)
@@ -610,8 +640,10 @@ def cached_view(func: Callable[..., Any]) -> Callable[..., Any]:
         hit = cache.get(key)
         if hit is not None:
             return hit
-        value = _plain(func(*args))
-        cache.set(key, value)
+        value = func(*args)
+        if settings().cache_type != "NullCache":  # made plain only to be cached
+            value = _plain(value)
+            cache.set(key, value)
         return value
 
     return wrapper
@@ -620,7 +652,8 @@ def cached_view(func: Callable[..., Any]) -> Callable[..., Any]:
 def _plain(value: Any) -> Any:
     """A view as the JSON data Dash would send for it, so a cache hit is cheap to unpickle
     and to send: a component tree (with figures inside it) becomes plain dicts and lists,
-    as the browser receives it; unpickling a go.Figure re-validates every property."""
+    as the browser receives it; unpickling a go.Figure re-validates every property. (A
+    round trip through Plotly's encoder is quicker than walking the tree in Python.)"""
     if isinstance(value, tuple):
         return tuple(_plain(v) for v in value)
     if isinstance(value, (Component, go.Figure, list, dict)):

@@ -143,7 +143,7 @@ def update_kpi_table(
     first = (
         f"{last.year - 2}-{last.month + 1:02d}" if last.month < 12 else f"{last.year - 1}-01"
     )  # 24 months ending with the period's last
-    icons = {k: data.spc_chart(k, first, f"{last:%Y-%m}", filters) for k in ORDER}
+    icons = data.spc_charts(tuple(ORDER), first, f"{last:%Y-%m}", filters)
     targets = data.targets_for(fy_of(date_to))  # England's figure for the period's year
     table = kpi_table(now, last_year, targets, date_from, date_to, team, staff, gone, icons)
     frame = figures.kpi_frame(ORDER, now, last_year, targets, icons)

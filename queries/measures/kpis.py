@@ -7,6 +7,7 @@ the app; an in-memory database in the tests) and bound filter values.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,9 +17,18 @@ from queries.access.scope import EVERYONE, Filters, Scope, figure_filters
 from queries.core import sqlfiles
 from queries.core.errors import QueryError
 from queries.ingest.calendar import add_working_days
-from queries.measures.periods import fy_label, fy_months
+from queries.measures.periods import fy_label, fy_months, window_params
 
-__all__ = ["EVERYONE", "Filters", "Ratio", "MonthRatio", "kpi_range", "monthly_series"]
+__all__ = [
+    "EVERYONE",
+    "Filters",
+    "Ratio",
+    "MonthRatio",
+    "kpi_range",
+    "kpi_windows",
+    "monthly_series",
+    "monthly_series_of",
+]
 
 KPI_LABELS: dict[str, str] = {
     "cla_reviews_on_time": "CLA reviews on time",
@@ -227,18 +237,28 @@ def kpi_range(
     scope: Scope,
 ) -> dict[str, Ratio]:
     """Every KPI over the events held from ``date_from`` to ``date_to`` inclusive."""
+    return kpi_windows(con, {"": (date_from, date_to)}, filters, scope=scope)[""]
+
+
+def kpi_windows(
+    con: duckdb.DuckDBPyConnection,
+    windows: Mapping[str, tuple[dt.date, dt.date]],
+    filters: Filters = EVERYONE,
+    *,
+    scope: Scope,
+) -> dict[str, dict[str, Ratio]]:
+    """:func:`kpi_range` for each named window (first and last day), in one query."""
     filters = figure_filters(con, scope, filters)
-    if date_to < date_from:
-        raise QueryError(f"the period ends ({date_to}) before it starts ({date_from})")
-    rows = con.execute(
-        sqlfiles.read("aggregates", "kpi_range"),
-        {"date_from": date_from, "date_to": date_to, **filters.params()},
-    ).fetchall()
-    found = {m: Ratio(int(n), int(d)) for m, n, d in rows}
+    spans = window_params(windows)
+    rows = con.execute(sqlfiles.read("aggregates", "kpi_windows"), {**spans, **filters.params()})
+    found = {(w, m): Ratio(int(n), int(d)) for w, m, n, d in rows.fetchall()}
     gaps = not_recorded(con)
     return {
-        k: Ratio(0, 0, gaps[k]) if k in gaps else found.get(k, Ratio(0, 0))
-        for k in sqlfiles.MEASURES
+        w: {
+            k: Ratio(0, 0, gaps[k]) if k in gaps else found.get((w, k), Ratio(0, 0))
+            for k in sqlfiles.MEASURES
+        }
+        for w in windows
     }
 
 
@@ -257,24 +277,42 @@ def monthly_series(
     with no events at denominator 0, and those whose figure can still change marked
     ``provisional`` (:func:`first_provisional`).
     """
-    check_measure(measure)
+    return monthly_series_of(con, (measure,), fy_from, fy_to, filters, scope=scope)[measure]
+
+
+def monthly_series_of(
+    con: duckdb.DuckDBPyConnection,
+    measures: Sequence[str],
+    fy_from: int,
+    fy_to: int | None = None,
+    filters: Filters = EVERYONE,
+    *,
+    scope: Scope,
+) -> dict[str, dict[str, list[MonthRatio]]]:
+    """:func:`monthly_series` for each of ``measures``, in one query."""
+    for measure in measures:
+        check_measure(measure)
     filters = figure_filters(con, scope, filters)
     last = fy_from if fy_to is None else fy_to
     rows = con.execute(
         sqlfiles.read("aggregates", "kpi_monthly"),
-        {"measure": measure, "fy_from": fy_from, "fy_to": last, **filters.params()},
+        {"measures": list(measures), "fy_from": fy_from, "fy_to": last, **filters.params()},
     ).fetchall()
-    found = {month: (int(n), int(d)) for _fy, month, n, d in rows}
-    gap = not_recorded(con).get(measure)
-    settled = first_provisional(con, measure)
-    out: dict[str, list[MonthRatio]] = {}
-    for fy in range(fy_from, last + 1):
-        out[fy_label(fy)] = [
-            MonthRatio(m, 0, 0, gap, m >= settled)
-            if gap
-            else MonthRatio(m, *found.get(m, (0, 0)), provisional=m >= settled)
-            for m in fy_months(fy)
-        ]
+    found = {(m, month): (int(n), int(d)) for m, _fy, month, n, d in rows}
+    gaps = not_recorded(con)
+    out: dict[str, dict[str, list[MonthRatio]]] = {}
+    for measure in measures:
+        gap = gaps.get(measure)
+        settled = first_provisional(con, measure)
+        out[measure] = {
+            fy_label(fy): [
+                MonthRatio(m, 0, 0, gap, m >= settled)
+                if gap
+                else MonthRatio(m, *found.get((measure, m), (0, 0)), provisional=m >= settled)
+                for m in fy_months(fy)
+            ]
+            for fy in range(fy_from, last + 1)
+        }
     return out
 
 

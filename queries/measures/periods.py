@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 
 from queries.core.errors import QueryError
 
@@ -128,3 +129,21 @@ def preset_range(preset: str, as_of: dt.date) -> tuple[dt.date, dt.date]:
             return fy_bounds(fy)
         return fy_bounds(fy - 1)
     raise QueryError(f"unknown period '{preset}'; choose one of: {', '.join(PRESETS)}")
+
+
+def window_params(windows: Mapping[str, tuple[dt.date, dt.date]]) -> dict[str, object]:
+    """Named windows (first and last day, inclusive) as the parameters of
+    ``kpi_windows.sql`` and ``count_windows.sql``; a window that ends before it starts is
+    refused."""
+    for date_from, date_to in windows.values():
+        if date_to < date_from:
+            raise QueryError(f"the period ends ({date_to}) before it starts ({date_from})")
+    if not windows:
+        raise QueryError("no period was given")
+    return {
+        "keys": list(windows),
+        "froms": [f for f, _ in windows.values()],
+        "tos": [t for _, t in windows.values()],
+        "span_from": min(f for f, _ in windows.values()),
+        "span_to": max(t for _, t in windows.values()),
+    }

@@ -8,6 +8,7 @@ breakdowns and lists from the named SQL files in ``queries/sql/qa``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 import duckdb
 import pandas as pd
@@ -24,7 +25,7 @@ from queries.access.scope import (
 )
 from queries.core import sqlfiles
 from queries.core.errors import QueryError
-from queries.measures.periods import fy_label
+from queries.measures.periods import fy_label, window_params
 
 MAX_ROWS = 5000
 GRAINS = ("week", "month", "quarter")
@@ -51,13 +52,22 @@ def count_range(
     scope: Scope,
 ) -> dict[str, int]:
     """Every count measure over a date range (0 where nothing happened)."""
+    return count_windows(con, {"": (date_from, date_to)}, filters, scope=scope)[""]
+
+
+def count_windows(
+    con: duckdb.DuckDBPyConnection,
+    windows: Mapping[str, tuple[dt.date, dt.date]],
+    filters: Filters = EVERYONE,
+    *,
+    scope: Scope,
+) -> dict[str, dict[str, int]]:
+    """:func:`count_range` for each named window (first and last day), in one query."""
     filters = figure_filters(con, scope, filters)
-    rows = con.execute(
-        sqlfiles.read("aggregates", "count_range"),
-        {"date_from": date_from, "date_to": date_to, **filters.params()},
-    ).fetchall()
-    found = {m: int(n) for m, n in rows}
-    return {k: found.get(k, 0) for k in sqlfiles.COUNTS}
+    spans = window_params(windows)
+    rows = con.execute(sqlfiles.read("aggregates", "count_windows"), {**spans, **filters.params()})
+    found = {(w, m): int(n) for w, m, n in rows.fetchall()}
+    return {w: {k: found.get((w, k), 0) for k in sqlfiles.COUNTS} for w in windows}
 
 
 def buckets(grain: str, fy: int) -> list[str]:
@@ -244,6 +254,24 @@ def reviews_without_contact(
         limit=MAX_ROWS,
         **filters.params(),
     )
+
+
+def reviews_without_contact_count(
+    con: duckdb.DuckDBPyConnection,
+    date_from: dt.date,
+    date_to: dt.date,
+    filters: Filters = EVERYONE,
+    *,
+    scope: Scope,
+) -> int:
+    """How many reviews :func:`reviews_without_contact` lists for the same arguments, all
+    of them (the list stops at ``MAX_ROWS``)."""
+    filters = record_filters(con, scope, filters)
+    found = con.execute(
+        sqlfiles.read("qa", "reviews_without_contact_count"),
+        {"date_from": date_from, "date_to": date_to, **filters.params()},
+    ).fetchone()
+    return int(found[0]) if found else 0
 
 
 def feedback_comments(

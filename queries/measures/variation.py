@@ -8,6 +8,7 @@ the rest of the dashboard uses.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 
 import duckdb
 
@@ -33,6 +34,9 @@ def parse_month(text: str, what: str = "month") -> str:
     return raw
 
 
+Months = tuple[list[str], list[int | None], list[int | None], list[float | None]]
+
+
 def monthly(
     con: duckdb.DuckDBPyConnection,
     measure: str,
@@ -41,12 +45,25 @@ def monthly(
     filters: Filters = EVERYONE,
     *,
     scope: Scope,
-) -> tuple[list[str], list[int | None], list[int | None], list[float | None]]:
+) -> Months:
     """(months, numerators, denominators, values) from ``month_from`` to ``month_to``.
 
     A KPI's value is the month's rate; a month with no events is a gap (None), never 0.
     A count's value is the count; the extract's own month and later are gaps. A month
     whose figure can still change (provisional) is a gap too."""
+    return monthly_of(con, (measure,), month_from, month_to, filters, scope=scope)[measure]
+
+
+def monthly_of(
+    con: duckdb.DuckDBPyConnection,
+    measures: Sequence[str],
+    month_from: str,
+    month_to: str,
+    filters: Filters = EVERYONE,
+    *,
+    scope: Scope,
+) -> dict[str, Months]:
+    """:func:`monthly` for each of ``measures``; the KPIs' months in one query."""
     first, last = parse_month(month_from, "--from-month"), parse_month(month_to, "--to-month")
     if last < first:
         raise QueryError(f"the months end ({last}) before they start ({first})")
@@ -54,11 +71,11 @@ def monthly(
     fy_b = fy_of(dt.date.fromisoformat(last + "-01"))
     if fy_b - fy_a > 20:
         raise QueryError("an SPC chart covers at most 20 years of months")
-    months: list[str] = []
-    nums: list[int | None] = []
-    dens: list[int | None] = []
-    values: list[float | None] = []
-    if measure in sqlfiles.COUNTS:
+    out: dict[str, Months] = {}
+    for measure in [m for m in measures if m in sqlfiles.COUNTS]:
+        months: list[str] = []
+        nums: list[int | None] = []
+        values: list[float | None] = []
         ended = records.load_info(con).extract_as_of.strftime("%Y-%m")
         gap = kpis.not_recorded(con).get(measure)
         series = qa.count_series(con, measure, fy_a, fy_b, "month", filters, scope=scope)
@@ -68,21 +85,25 @@ def monthly(
                     months.append(month)
                     known = month < ended and not gap  # the extract's month has not ended
                     nums.append(n if known else None)
-                    dens.append(None)
                     values.append(float(n) if known else None)
-        return months, nums, dens, values
-    kpis.check_measure(measure)
-    for _fy, ms in kpis.monthly_series(con, measure, fy_a, fy_b, filters, scope=scope).items():
-        for m in ms:
-            if first <= m.month <= last:
-                months.append(m.month)
-                # A provisional month (not ended, or its events not settled) is left out
-                # of the chart: its figure can still change, so it cannot be a signal.
-                known = not m.not_recorded and not m.provisional
-                nums.append(m.numerator if known else None)
-                dens.append(m.denominator if known else None)
-                values.append(m.rate if known else None)
-    return months, nums, dens, values
+        out[measure] = (months, nums, [None] * len(months), values)
+    ratios = [m for m in measures if m not in sqlfiles.COUNTS]
+    every = kpis.monthly_series_of(con, ratios, fy_a, fy_b, filters, scope=scope) if ratios else {}
+    for measure, series_of in every.items():
+        months, nums, dens, values = [], [], [], []
+        for _fy, ms in series_of.items():
+            for m in ms:
+                if first <= m.month <= last:
+                    months.append(m.month)
+                    # A provisional month (not ended, or its events not settled) is left
+                    # out of the chart: its figure can still change, so it cannot be a
+                    # signal.
+                    known = not m.not_recorded and not m.provisional
+                    nums.append(m.numerator if known else None)
+                    dens.append(m.denominator if known else None)
+                    values.append(m.rate if known else None)
+        out[measure] = (months, nums, dens, values)
+    return {m: out[m] for m in measures}
 
 
 def spc_chart(
@@ -100,17 +121,53 @@ def spc_chart(
 ) -> Chart:
     """The measure's SPC chart over the months, with its improvement direction and target
     from the targets file and the known changes in practice from the breaks file."""
+    _check_chart(measure, chart, fix_after)
+    months = monthly(con, measure, month_from, month_to, filters, scope=scope)
+    return _chart(months, target, breaks, chart, fix_after)
+
+
+def spc_charts(
+    con: duckdb.DuckDBPyConnection,
+    measures: Sequence[str],
+    month_from: str,
+    month_to: str,
+    filters: Filters = EVERYONE,
+    *,
+    scope: Scope,
+    targets: Mapping[str, Target],
+    breaks: Mapping[str, list[tuple[str, str]]],
+) -> dict[str, Chart]:
+    """:func:`spc_chart` (XmR) for each of ``measures`` over the same months, their
+    months read in one query: ``targets`` and ``breaks`` by measure."""
+    for measure in measures:
+        _check_chart(measure, "xmr", None)
+    every = monthly_of(con, measures, month_from, month_to, filters, scope=scope)
+    return {m: _chart(every[m], targets.get(m), breaks.get(m, []), "xmr", None) for m in measures}
+
+
+def _check_chart(measure: str, chart: str, fix_after: int | None) -> None:
     if chart not in ("xmr", "pprime"):
         raise QueryError("the chart is xmr or pprime")
-    months, nums, dens, values = monthly(con, measure, month_from, month_to, filters, scope=scope)
+    if chart == "pprime" and measure not in sqlfiles.MEASURES:
+        raise QueryError("the p-prime chart is for proportions (KPIs), not counts")
+    if chart != "pprime" and fix_after is not None and fix_after < 12:
+        raise QueryError("limits can be fixed after 12 points or more")
+    if measure not in sqlfiles.COUNTS:
+        kpis.check_measure(measure)
+
+
+def _chart(
+    found: Months,
+    target: Target | None,
+    breaks: list[tuple[str, str]] | None,
+    chart: str,
+    fix_after: int | None,
+) -> Chart:
+    months, nums, dens, values = found
     improvement = target.improvement if target else "increase"
     goal = target.target if target else None
     if chart == "pprime":
-        if measure not in sqlfiles.MEASURES:
-            raise QueryError("the p-prime chart is for proportions (KPIs), not counts")
         return pprime(months, [n or 0 for n in nums], [d or 0 for d in dens], improvement, goal)
-    if fix_after is not None and fix_after < 12:
-        raise QueryError("limits can be fixed after 12 points or more")
     return xmr(
         months,
         values,

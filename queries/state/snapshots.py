@@ -129,16 +129,21 @@ def compute(
         # Measures the source cannot give: the pack says so rather than print 0 of 0.
         "not_recorded": kpis.not_recorded(con),
     }
+    spans = {w.key: (w.date_from, w.date_to) for w in windows(year, mon)}
     for name, filters in groups.items():
-        group: dict[str, Any] = {"kpis": {}, "counts": {}, "series": {}}
-        for w in windows(year, mon):
-            ratios = kpis.kpi_range(con, w.date_from, w.date_to, filters, scope=scope)
-            group["kpis"][w.key] = {k: [r.numerator, r.denominator] for k, r in ratios.items()}
-            group["counts"][w.key] = qa.count_range(
-                con, w.date_from, w.date_to, filters, scope=scope
-            )
-        for measure in sqlfiles.MEASURES:
-            series = kpis.monthly_series(con, measure, fy - 1, fy, filters, scope=scope)
+        # Each group's figures in three queries: every window's KPIs, every window's
+        # counts, every KPI's months.
+        ratios = kpis.kpi_windows(con, spans, filters, scope=scope)
+        group: dict[str, Any] = {
+            "kpis": {
+                key: {k: [r.numerator, r.denominator] for k, r in ratios[key].items()}
+                for key in spans
+            },
+            "counts": qa.count_windows(con, spans, filters, scope=scope),
+            "series": {},
+        }
+        every = kpis.monthly_series_of(con, sqlfiles.MEASURES, fy - 1, fy, filters, scope=scope)
+        for measure, series in every.items():
             group["series"][measure] = {
                 label: [
                     [m.month, m.numerator, m.denominator] if m.month <= month else [m.month, 0, 0]

@@ -13,8 +13,15 @@ import duckdb
 import pytest
 
 from queries.access.scope import SYSTEM
+from queries.core.errors import QueryError
 from queries.ingest.loader import load_extract
-from queries.measures.kpis import Filters, first_provisional, kpi_range, monthly_series
+from queries.measures.kpis import (
+    Filters,
+    first_provisional,
+    kpi_range,
+    kpi_windows,
+    monthly_series,
+)
 from tests.helpers import build, period, review, rows, write_extract
 
 D = dt.date
@@ -347,6 +354,25 @@ def test_cp_kpis_filter_by_team_and_chair(cp: duckdb.DuckDBPyConnection) -> None
     # RCPCs in FY 2020-21 (1 Apr 2020 - 31 Mar 2021): P1 on time, J1 on time -> 2 of 2.
     rc = kpi_range(cp, D(2020, 4, 1), D(2021, 3, 31), scope=SYSTEM)["rcpc_on_time"]
     assert (rc.numerator, rc.denominator) == (2, 2)
+
+
+def test_several_windows_in_one_query_are_each_window_alone(cp: duckdb.DuckDBPyConnection) -> None:
+    # The windows overlap (a span and the FY inside it) and one holds nothing: each gets
+    # exactly its own events, as the worked figures above give them one at a time.
+    windows = {
+        "span": (D(2021, 12, 1), D(2023, 5, 31)),  # ICPCs I1-I4: 2 of 4
+        "fy2020": (D(2020, 4, 1), D(2021, 3, 31)),  # RCPCs P1, J1: 2 of 2
+        "empty": (D(2012, 4, 1), D(2013, 3, 31)),
+    }
+    got = kpi_windows(cp, windows, scope=SYSTEM)
+    icpc, rcpc = "icpc_within_15_working_days", "rcpc_on_time"
+    assert (got["span"][icpc].numerator, got["span"][icpc].denominator) == (2, 4)
+    assert (got["fy2020"][rcpc].numerator, got["fy2020"][rcpc].denominator) == (2, 2)
+    assert all(r.denominator == 0 for r in got["empty"].values())
+    south = kpi_windows(cp, windows, Filters(team="CP South"), scope=SYSTEM)["span"][icpc]
+    assert (south.numerator, south.denominator) == (1, 2)
+    with pytest.raises(QueryError, match="ends .* before it starts"):
+        kpi_windows(cp, {**windows, "bad": (D(2021, 4, 1), D(2021, 3, 31))}, scope=SYSTEM)
 
 
 def test_dates_are_inclusive(tmp_path: Path) -> None:

@@ -211,6 +211,18 @@ def test_children_with_no_contact_between_reviews(con: duckdb.DuckDBPyConnection
     assert gaps[["child_id", "days_between", "staff_id"]].values.tolist() == [["C1", 182, "I1"]]
 
 
+def test_the_count_of_reviews_without_contact_is_every_one_not_the_list_drawn(
+    con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert qa.reviews_without_contact_count(con, *FY2020, scope=SYSTEM) == 1  # A3
+    # A3 was chaired by I1 (North): in North's count, not South's.
+    assert qa.reviews_without_contact_count(con, *FY2020, Filters(team="North"), scope=SYSTEM) == 1
+    assert qa.reviews_without_contact_count(con, *FY2020, Filters(team="South"), scope=SYSTEM) == 0
+    monkeypatch.setattr(qa, "MAX_ROWS", 0)  # a list that stops before its rows
+    assert qa.reviews_without_contact(con, *FY2020, scope=SYSTEM).empty
+    assert qa.reviews_without_contact_count(con, *FY2020, scope=SYSTEM) == 1
+
+
 def test_feedback_share_yes_among_answered(con: duckdb.DuckDBPyConnection) -> None:
     k = kpi_range(con, *FY2020, scope=SYSTEM)["feedback_yes"]
     assert (k.numerator, k.denominator) == (1, 3)  # YES, PARTLY, NO; NOT_ANSWERED is out

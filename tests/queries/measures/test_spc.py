@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from queries.measures import spc
@@ -157,3 +159,35 @@ def test_the_p_prime_chart_as_qicharts2() -> None:
     assert c.chart == "pprime" and c.provisional
     gap = spc.pprime(M[:3], [1, 0, 2], [10, 0, 10])
     assert gap.points[1].value is None
+
+
+def test_several_charts_in_one_query_are_each_chart_alone(tmp_path: Path) -> None:
+    from queries.access.scope import SYSTEM
+    from queries.measures import variation
+    from queries.measures.targets import Target
+    from tests.helpers import build, period, review
+
+    # Reviews of C1 in most months of 2020-21 (none in July), PN1 and PN7 in turn: a KPI
+    # chart with a gap, and a count (closures: none) beside it.
+    dates = ["2020-04-20", "2020-05-18", "2020-06-15", "2020-08-17", "2020-09-14"]
+    con = build(
+        tmp_path,
+        {
+            "cla_periods": [period("P1", "C1", "2020-03-02")],
+            "cla_reviews": [
+                review(f"S{i}", "C1", d, "PN1" if i % 2 else "PN7") for i, d in enumerate(dates)
+            ],
+        },
+    )
+    measures = ("cla_reviews_on_time", "cla_participation", "case_closures")
+    goal = {"cla_participation": Target("cla_participation", 0.9)}
+    both = variation.spc_charts(
+        con, measures, "2020-04", "2020-12", scope=SYSTEM, targets=goal, breaks={}
+    )
+    for m in measures:
+        alone = variation.spc_chart(con, m, "2020-04", "2020-12", scope=SYSTEM, target=goal.get(m))
+        assert both[m] == alone, m
+    # July has no review: a gap in the KPI's chart, never 0.
+    points = both["cla_participation"].points
+    assert [p.month for p in points[:4]] == ["2020-04", "2020-05", "2020-06", "2020-07"]
+    assert [p.value for p in points[:4]] == [0.0, 1.0, 0.0, None]  # PN7, PN1, PN7, none
