@@ -37,7 +37,7 @@ from queries.ingest import store
 from queries.ingest.calendar import build_calendar
 from queries.ingest.contract import TABLES, Column, Table, load_order
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 MAX_VALUE_CHARS = 10_000
 EARLIEST_DATE = dt.date(1990, 1, 1)
 csv.field_size_limit(256 * 1024 * 1024)

@@ -55,10 +55,13 @@ def data_years(
     newest first."""
     for m in measures or ():
         check_measure(m)
-    rows = con.execute(
-        sqlfiles.read("aggregates", "data_years"),
-        {"measures": list(measures) if measures else None},
-    ).fetchall()
+    sql = sqlfiles.read("aggregates", "data_years")
+    params = {"measures": list(measures) if measures else None}
+    try:
+        rows = con.execute(sql, params).fetchall()
+    except duckdb.CatalogException:  # loaded before the years were counted at load
+        older = sql.replace("from measure_years", "from measure_events")
+        rows = con.execute(older, params).fetchall()
     return [int(r[0]) for r in rows]
 
 

@@ -15,6 +15,7 @@ from queries.core import db
 from queries.core.errors import ExtractError, LoadBusyError
 from queries.ingest.loader import load_extract
 from queries.ingest.store import good_loads, load_lock, log_path_for, store_dir
+from queries.measures.records import data_years
 from tests.helpers import AS_OF, build, load, period, review, rows, write_extract
 
 
@@ -434,5 +435,14 @@ def test_measure_events_are_views_and_the_years_are_counted_at_load(tmp_path: Pa
             ("icpc_within_15_working_days", 2014, 1),
             *[("minutes_within_20_working_days", fy, 1) for fy in (2014, 2020, 2021)],
         ]
+        assert data_years(con) == [2021, 2020, 2014]
+        assert data_years(con, ("icpc_within_15_working_days",)) == [2014]
     finally:
         con.close()
+    # A database loaded before the years were counted at load still gives them.
+    old = duckdb.connect(str((tmp_path / "sqa.duckdb").resolve()))
+    try:
+        old.execute("drop table measure_years")
+        assert data_years(old) == [2021, 2020, 2014]
+    finally:
+        old.close()
