@@ -884,8 +884,10 @@ def _fill(
         con.executemany("insert into source_gaps values (?, ?)", gaps)
     for name in sqlfiles.EVENT_TABLES:
         con.execute(f"create table {name} as {sqlfiles.read('events', name)}")
-    con.execute(sqlfiles.stacked_view("measure_events", "measures", sqlfiles.MEASURES))
-    con.execute(sqlfiles.stacked_view("count_events", "counts", sqlfiles.COUNTS))
+    for statement in sqlfiles.stacked_build("measure_events", "measures", sqlfiles.MEASURES):
+        con.execute(statement)
+    for statement in sqlfiles.stacked_build("count_events", "counts", sqlfiles.COUNTS):
+        con.execute(statement)
     for name in sqlfiles.SUMMARY_TABLES:
         con.execute(f"create table {name} as {sqlfiles.read('events', name)}")
     log.info(

@@ -1,7 +1,7 @@
 -- audits_midway: Mid-way audits completed.
 -- Grain: one row per audits row where audit_type = 'MIDWAY'; team and staff are those
 --   of auditor_id (staff.team).
--- Parameters: none; one branch of the count_events view, made at load time.
+-- Parameters: none; stacked into count_events at load time.
 select 'audits_midway' as measure,
        x.audit_id as event_id,
        x.child_id,

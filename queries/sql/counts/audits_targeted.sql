@@ -1,7 +1,7 @@
 -- audits_targeted: Targeted audits completed (one row per child audited).
 -- Grain: one row per audits row where audit_type = 'TARGETED'; team and staff are those
 --   of auditor_id (staff.team).
--- Parameters: none; one branch of the count_events view, made at load time.
+-- Parameters: none; stacked into count_events at load time.
 select 'audits_targeted' as measure,
        x.audit_id as event_id,
        x.child_id,

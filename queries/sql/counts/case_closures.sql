@@ -1,7 +1,7 @@
 -- case_closures: IRO allocations ended (case closures).
 -- Grain: one row per iro_allocations row where end_date is not null; team and staff are those
 --   of iro_id (staff.team).
--- Parameters: none; one branch of the count_events view, made at load time.
+-- Parameters: none; stacked into count_events at load time.
 select 'case_closures' as measure,
        x.allocation_id as event_id,
        x.child_id,

@@ -1,7 +1,7 @@
 -- direct_contacts: IRO direct contacts with children.
 -- Grain: one row per direct_contacts row; team and staff are those
 --   of iro_id (staff.team).
--- Parameters: none; one branch of the count_events view, made at load time.
+-- Parameters: none; stacked into count_events at load time.
 select 'direct_contacts' as measure,
        x.contact_id as event_id,
        x.child_id,

@@ -1,7 +1,7 @@
 -- drps_formal_raised: DRPs raised at the formal level.
 -- Grain: one row per drps row where level = 'FORMAL'; team and staff are those
 --   of raised_by (staff.team).
--- Parameters: none; one branch of the count_events view, made at load time.
+-- Parameters: none; stacked into count_events at load time.
 select 'drps_formal_raised' as measure,
        x.drp_id as event_id,
        x.child_id,

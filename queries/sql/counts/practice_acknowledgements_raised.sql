@@ -1,7 +1,7 @@
 -- practice_acknowledgements_raised: Practice acknowledgements raised.
 -- Grain: one row per practice_acknowledgements row; team and staff are those
 --   of raised_by (staff.team).
--- Parameters: none; one branch of the count_events view, made at load time.
+-- Parameters: none; stacked into count_events at load time.
 select 'practice_acknowledgements_raised' as measure,
        x.pa_id as event_id,
        x.child_id,

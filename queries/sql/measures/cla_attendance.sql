@@ -2,7 +2,7 @@
 --   coded PN1-PN7.
 -- Grain: one row per review event coded PN1-PN7. PN0, blank and unknown codes are outside
 --   the denominator.
--- Parameters: none; one branch of the measure_events view, made at load time.
+-- Parameters: none; stacked into measure_events at load time.
 select 'cla_attendance' as measure,
        review_id as event_id,
        child_id,

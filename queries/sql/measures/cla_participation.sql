@@ -1,7 +1,7 @@
 -- cla_participation: contract KPI 4, reviews coded PN1-PN6 / reviews coded PN1-PN7.
 -- Grain: one row per review event coded PN1-PN7. PN0 (child under 4), blank and unknown
 --   codes are outside the denominator.
--- Parameters: none; one branch of the measure_events view, made at load time.
+-- Parameters: none; stacked into measure_events at load time.
 select 'cla_participation' as measure,
        review_id as event_id,
        child_id,

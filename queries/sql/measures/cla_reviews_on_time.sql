@@ -3,7 +3,7 @@
 --   is in the denominator, in_numerator says whether it was on time. A review whose due
 --   date the data cannot tell (due_unknown) is left out of both, and counted apart
 --   (aggregates/left_out.sql), never late.
--- Parameters: none; one branch of the measure_events view, made at load time.
+-- Parameters: none; stacked into measure_events at load time.
 select 'cla_reviews_on_time' as measure,
        review_id as event_id,
        child_id,

@@ -2,7 +2,7 @@
 --   (YES, NO, PARTLY; NOT_ANSWERED is outside the denominator).
 -- Grain: one row per response and question answered. Team and staff are those of the
 --   IRO the feedback is about (blank when none is recorded).
--- Parameters: none; one branch of the measure_events view, made at load time.
+-- Parameters: none; stacked into measure_events at load time.
 select 'feedback_yes' as measure,
        f.response_id || '/' || f.question_code as event_id,
        null::varchar as child_id,

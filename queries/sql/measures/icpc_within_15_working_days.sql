@@ -1,7 +1,7 @@
 -- icpc_within_15_working_days: contract KPI 2, ICPCs held within 15 working days of the
 --   linked enquiry's s47 start.
 -- Grain: one row per ICPC event (icpc_events); in_numerator = held on time.
--- Parameters: none; one branch of the measure_events view, made at load time.
+-- Parameters: none; stacked into measure_events at load time.
 select 'icpc_within_15_working_days' as measure,
        conference_id as event_id,
        child_id,

@@ -4,7 +4,7 @@
 -- Grain: one row per review event whose minutes are complete, or whose deadline (the 20th
 --   working day strictly after the review: cla_review_events.minutes_due_date) has passed
 --   by the extract date. Minutes not yet due are not counted either way until they are.
--- Parameters: none; one branch of the measure_events view, made at load time.
+-- Parameters: none; stacked into measure_events at load time.
 select 'minutes_within_20_working_days' as measure,
        e.review_id as event_id,
        e.child_id,

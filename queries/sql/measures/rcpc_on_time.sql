@@ -1,6 +1,6 @@
 -- rcpc_on_time: contract KPI 3, review child protection conferences held on time.
 -- Grain: one row per RCPC event (rcpc_events); in_numerator = held on or before due.
--- Parameters: none; one branch of the measure_events view, made at load time.
+-- Parameters: none; stacked into measure_events at load time.
 select 'rcpc_on_time' as measure,
        conference_id as event_id,
        child_id,

@@ -4,7 +4,7 @@
 -- Grain: one row per review event with a previous review in the same period. Counted only
 --   when the extract has direct contacts at all (an absent optional file is "no data",
 --   not 0%).
--- Parameters: none; one branch of the measure_events view, made at load time.
+-- Parameters: none; stacked into measure_events at load time.
 select 'reviews_with_contact_since_last' as measure,
        e.review_id as event_id,
        e.child_id,
