@@ -72,12 +72,15 @@ def monthly_of(
     if fy_b - fy_a > 20:
         raise QueryError("an SPC chart covers at most 20 years of months")
     out: dict[str, Months] = {}
-    for measure in [m for m in measures if m in sqlfiles.COUNTS]:
+    counts = [m for m in measures if m in sqlfiles.COUNTS]
+    if counts:  # read once for every count: when the extract's month began, what it lacks
+        ended = records.load_info(con).extract_as_of.strftime("%Y-%m")
+        gaps = kpis.not_recorded(con)
+    for measure in counts:
         months: list[str] = []
         nums: list[int | None] = []
         values: list[float | None] = []
-        ended = records.load_info(con).extract_as_of.strftime("%Y-%m")
-        gap = kpis.not_recorded(con).get(measure)
+        gap = gaps.get(measure)
         series = qa.count_series(con, measure, fy_a, fy_b, "month", filters, scope=scope)
         for _fy, buckets in series.items():
             for month, n in buckets:
