@@ -51,7 +51,8 @@ def team_options(teams: Sequence[str]) -> list[dict[str, Any]]:
 
 def staff_options(staff: pd.DataFrame, everyone: str = "Everyone") -> list[dict[str, Any]]:
     opts = [{"label": everyone, "value": EVERYONE}]
-    for sid, name, team in zip(staff["staff_id"], staff["staff_name"], staff["team"], strict=True):
+    columns = (staff[c].tolist() for c in ("staff_id", "staff_name", "team"))
+    for sid, name, team in zip(*columns, strict=True):
         opts.append({"label": f"{name} ({team})", "value": sid})
     return opts
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
+import orjson
 import pandas as pd
 import plotly.graph_objects as go
 from dash.development.base_component import Component
@@ -139,7 +139,7 @@ def checked_filters(filters: Mapping[str, object]) -> dict[str, object]:
     if team is not None and str(team) not in teams(None):
         raise QueryError("There is no such team in the data; choose one from the list.")
     staff_id = out.get("staff")
-    if staff_id is not None and str(staff_id) not in set(staff()["staff_id"].astype(str)):
+    if staff_id is not None and str(staff_id) not in set(staff()["staff_id"].astype(str).tolist()):
         raise QueryError("There is no such IRO or chair in your view; choose one from the list.")
     return out
 
@@ -653,9 +653,10 @@ def _plain(value: Any) -> Any:
     """A view as the JSON data Dash would send for it, so a cache hit is cheap to unpickle
     and to send: a component tree (with figures inside it) becomes plain dicts and lists,
     as the browser receives it; unpickling a go.Figure re-validates every property. (A
-    round trip through Plotly's encoder is quicker than walking the tree in Python.)"""
+    round trip through Plotly's encoder, which uses orjson when it is installed, as it is
+    here, is quicker than walking the tree in Python.)"""
     if isinstance(value, tuple):
         return tuple(_plain(v) for v in value)
     if isinstance(value, (Component, go.Figure, list, dict)):
-        return json.loads(to_json_plotly(value))
+        return orjson.loads(to_json_plotly(value))
     return value

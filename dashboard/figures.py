@@ -338,10 +338,14 @@ def staff_rate_chart(
     df = df.sort_values(["rate", "staff_name"], ascending=[True, False])
     labels = [
         f"{pct(r)} ({n} of {d})"
-        for n, d, r in zip(df["numerator"], df["denominator"], df["rate"], strict=True)
+        for n, d, r in zip(
+            df["numerator"].tolist(), df["denominator"].tolist(), df["rate"].tolist(), strict=True
+        )
     ]
     rates = (df["rate"] * 100).tolist()
-    people = [f"{s} · {t}" for s, t in zip(df["staff_name"], df["team"], strict=True)]
+    people = [
+        f"{s} · {t}" for s, t in zip(df["staff_name"].tolist(), df["team"].tolist(), strict=True)
+    ]
     fig = go.Figure(
         go.Scatter(
             x=rates,

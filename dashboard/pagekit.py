@@ -59,7 +59,8 @@ def page_context(
         staff = staff[staff["role"].isin(roles)]
     years = data.data_years(tuple(measures) if measures else None)
     teams = data.teams(tuple(roles) if roles is not None else None)
-    names = dict(zip(staff["staff_id"], staff["staff_name"], strict=True))
+    # .tolist() first: iterating a pandas string column boxes every value (1 ms per 1,000)
+    names = dict(zip(staff["staff_id"].tolist(), staff["staff_name"].tolist(), strict=True))
     view = resolve(
         params, info.extract_as_of.date(), years, teams, staff["staff_id"].tolist(), default_period
     )
@@ -98,7 +99,7 @@ def register_people_follow_team(
         group = chosen(team)
         if group:
             staff = staff[staff["team"] == group]
-        keep = person if person in set(staff["staff_id"]) else EVERYONE
+        keep = person if person in set(staff["staff_id"].tolist()) else EVERYONE
         return components.staff_options(staff), keep
 
 
