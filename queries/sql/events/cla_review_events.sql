@@ -19,25 +19,24 @@
 --   review (an ASOF join, one pass); false when there was none, null for a first review
 --   (measures/reviews_with_contact_since_last.sql reads it).
 -- Parameters: none; materialised at load time.
-with reviews as (
-    select *
-    from cla_reviews
-    qualify row_number() over (partition by child_id, review_date order by review_id) = 1
-),
-in_period as (
+with in_period as (
+    -- One window does both: reviews of a child on one date match the same periods, so
+    -- the first row of (child, date) by the latest-started period, then the lowest
+    -- review_id, is the period's review and the one review kept of that date.
     select r.*, p.period_id, p.start_date as period_start,
            case
                when upper(trim(p.start_known)) = 'N' then 'period_start_unknown'
                when p.start_date < (select review_coverage_from from source_coverage)
                    then 'before_coverage'
            end as due_unknown
-    from reviews r
+    from cla_reviews r
     join cla_periods p
       on p.child_id = r.child_id
      and r.review_date >= p.start_date
      and (p.end_date is null or r.review_date <= p.end_date)
     qualify row_number() over (
-        partition by r.review_id order by p.start_date desc, p.period_id
+        partition by r.child_id, r.review_date
+        order by p.start_date desc, p.period_id, r.review_id
     ) = 1
 ),
 numbered as (

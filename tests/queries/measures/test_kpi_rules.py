@@ -218,6 +218,43 @@ def test_duplicate_review_counts_once_and_is_reported(codes: duckdb.DuckDBPyConn
     ) == [("R8",)]
 
 
+def test_same_day_reviews_in_overlapping_periods_count_once_in_the_later_period(
+    tmp_path: Path,
+) -> None:
+    # C1's periods overlap: P1 from Mon 4 Jan 2021, P2 from Mon 1 Mar 2021, both open.
+    # R3 (1 Feb) is in P1 only: review 1 of P1, due on the 20th working day after 4 Jan,
+    # counted by hand: 5-8 Jan (4), 11-15 (9), 18-22 (14), 25-29 (19), Mon 1 Feb (20).
+    # R2 and R1 (both 10 Mar) are in both: they belong to P2, which started last, and
+    # count once as R1 (the lower id): review 1 of P2, due on the 20th working day after
+    # 1 Mar (no bank holiday in March 2021): 2-5 (4), 8-12 (9), 15-19 (14), 22-26 (19),
+    # Mon 29 Mar (20).
+    con = build(
+        tmp_path,
+        {
+            "cla_periods": [
+                period("P1", "C1", "2021-01-04"),
+                period("P2", "C1", "2021-03-01"),
+            ],
+            "cla_reviews": [
+                review("R3", "C1", "2021-02-01"),
+                review("R2", "C1", "2021-03-10"),
+                review("R1", "C1", "2021-03-10"),
+            ],
+        },
+    )
+    assert rows(
+        con,
+        "select review_id, period_id, review_number, due_date, on_time from cla_review_events "
+        "where child_id = 'C1' order by review_date",
+    ) == [
+        ("R3", "P1", 1, D(2021, 2, 1), True),
+        ("R1", "P2", 1, D(2021, 3, 29), True),
+    ]
+    assert rows(
+        con, "select record_id from dq_issues where issue_code = 'duplicate_review_same_day'"
+    ) == [("R2",)]
+
+
 def test_review_outside_any_period_is_a_data_quality_issue(
     codes: duckdb.DuckDBPyConnection,
 ) -> None:
