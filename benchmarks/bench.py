@@ -16,10 +16,12 @@ import http.cookiejar
 import json
 import os
 import re
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -246,6 +248,7 @@ class Server:
     ) -> None:
         port = _free_port()
         self.port = port
+        self._cache_dir = Path(tempfile.mkdtemp(prefix="sqa-bench-cache-"))
         self.base = f"http://127.0.0.1:{port}"
         accounts_db = db.parent / "bench-accounts.sqlite"
         state = (extra or {}).get("SQA_STATE_URL") or accounts_db
@@ -259,6 +262,8 @@ class Server:
             "SQA_ACCOUNTS_DB": str(accounts_db),
             "SQA_SNAPSHOTS_DB": str(db.parent / "bench-snapshots.sqlite"),
             "SQA_SECRET_KEY_FILE": str(db.parent / "bench-secret-key"),
+            # A cache folder of its own: every server starts cold, as a per-worker cache does.
+            "SQA_CACHE_DIR": str(self._cache_dir),
             **(extra or {}),
         }
         self.jar = http.cookiejar.CookieJar()
@@ -315,10 +320,11 @@ class Server:
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(timeout=20)
+        shutil.rmtree(self._cache_dir, ignore_errors=True)
 
 
 def app_timings(db: Path, repeat: int) -> tuple[list[list[str]], list[list[str]]]:
-    uncached, cached = Server(db, "NullCache"), Server(db, "SimpleCache")
+    uncached, cached = Server(db, "NullCache"), Server(db, "FileSystemCache")
     try:
         rows = []
         for name, payload in _callback_payloads(cached):

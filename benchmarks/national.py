@@ -9,8 +9,8 @@ Prints, at national scale:
 2. every page's layout and every callback its filters fire (a year, a team, a person),
    posted through HTTP as the browser posts them (found from each page's own layout and
    ``/_dash-dependencies``; button presses and file downloads are left out), uncached
-   (NullCache) and cached (SimpleCache, one worker), against the usual pandas-per-request
-   Dash app (``peer_app.py``) on the same data in the same run;
+   (NullCache) and cached (the default FileSystemCache, one worker), against the usual
+   pandas-per-request Dash app (``peer_app.py``) on the same data in the same run;
 3. locust (headless, loopback, a fixed time): 50 signed-in managers with 0.5-2 s think time
    on one server of 2 workers, then on the same deployment with shared state (PostgreSQL)
    and cache (Redis), and then twice the people on two such servers behind nginx.
@@ -249,7 +249,7 @@ def page_requests(server: bench.Server) -> dict[str, list[tuple[str, bytes]]]:
 
 def view_timings(db: Path, repeat: int) -> tuple[list[list[str]], dict[str, float], list[Any]]:
     uncached = bench.Server(db, "NullCache")
-    cached = bench.Server(db, "SimpleCache")
+    cached = bench.Server(db, "FileSystemCache")
     peer = PeerServer(db)
     try:
         peer_layout, peer_callback = peer.timings(repeat)
@@ -390,7 +390,7 @@ def many_users(db: Path, flat: list[dict[str, Any]], seconds: int) -> list[list[
     requests = OUT / "locust-requests.json"
     requests.write_text(json.dumps(random_years(flat)))
     rows = []
-    one = bench.Server(db, "SimpleCache", workers=2)
+    one = bench.Server(db, "FileSystemCache", workers=2)
     try:
         rows.append(locust(one.base, 50, seconds, requests, "1 server x 2 workers, defaults (50)"))
     finally:
@@ -453,7 +453,7 @@ def main() -> int:
     print(f"Machine: {os.cpu_count()} cores; DuckDB {duckdb.__version__}; scale {args.scale:g}")
     if args.users_only:
         db = OUT / f"scale-{args.scale:g}.duckdb"
-        server = bench.Server(db, "SimpleCache")
+        server = bench.Server(db, "FileSystemCache")
         try:
             flat = [
                 {"name": f"{page} {name}", "body": body.decode()}

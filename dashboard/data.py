@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # the connection type only; the UI never opens one itself
     import duckdb
 
 cache = Cache()
+CACHE_SECONDS = 2 * 24 * 60 * 60
 _settings: list[Settings] = []
 
 R = TypeVar("R")
@@ -51,7 +52,13 @@ R = TypeVar("R")
 def configure(server: Flask, settings: Settings) -> None:
     """Bind the cache to ``server`` with the backend the settings name."""
     _settings[:] = [settings]
-    config: dict[str, Any] = {"CACHE_TYPE": settings.cache_type, "CACHE_DEFAULT_TIMEOUT": 0}
+    # Two days: a view's key holds the day and the load id, so an entry is never served
+    # after its day; expiring lets Redis drop it, and lets the file and memory caches
+    # remove expired entries first when they pass 5,000.
+    config: dict[str, Any] = {
+        "CACHE_TYPE": settings.cache_type,
+        "CACHE_DEFAULT_TIMEOUT": CACHE_SECONDS,
+    }
     if settings.cache_type == "FileSystemCache":
         private_dir(settings.cache_dir)  # cached figures and rows: the owner only (700)
         config["CACHE_DIR"] = str(settings.cache_dir)

@@ -65,8 +65,9 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("SQA_KEEP_LOADS", "5", "How many good loads to keep for `sqa rollback`."),
     SettingSpec(
         "SQA_CACHE_TYPE",
-        "SimpleCache",
-        "flask-caching backend: SimpleCache, FileSystemCache, RedisCache, or NullCache (off).",
+        "FileSystemCache",
+        "flask-caching backend: FileSystemCache (shared by a server's workers), RedisCache "
+        "(shared by several servers), SimpleCache (per worker), or NullCache (off).",
     ),
     SettingSpec(
         "SQA_CACHE_DIR", str(PROJECT_ROOT / "data" / "cache"), "Folder for FileSystemCache."

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import dash
 import pandas as pd
 import pytest
 
@@ -263,6 +264,56 @@ def test_filesystem_cache_backend_round_trips_results(tmp_path: Path) -> None:
         assert back["r"] == Ratio(1, 2) and back["fig"] == fig
         assert list((tmp_path / "cache").iterdir())
         assert (tmp_path / "cache").stat().st_mode & 0o777 == 0o700  # cached rows: owner only
+    finally:
+        data.cache = cache
+        data._settings[:] = saved
+
+
+def test_the_default_file_cache_is_shared_by_a_servers_workers(
+    app: dash.Dash, tmp_path: Path
+) -> None:
+    """Two workers of one server (two Flask apps over the same folder, as gunicorn's
+    workers are): a view one builds is a hit in the other, and every entry expires."""
+    import dataclasses
+    import struct
+    import time
+
+    from flask import Flask, g
+    from flask_caching import Cache
+
+    from dashboard import data
+    from queries.access.scope import Scope
+    from queries.core.settings import load_settings
+
+    assert load_settings(environ={}).cache_type == "FileSystemCache"
+    settings = dataclasses.replace(
+        data.settings(), cache_type="FileSystemCache", cache_dir=tmp_path / "cache"
+    )
+    built: list[int] = []
+
+    @data.cached_view
+    def view(year: int) -> dict[str, int]:
+        built.append(year)
+        return {"year": year}
+
+    cache, saved = data.cache, data._settings[:]
+    try:
+        data.cache = Cache()
+        workers = [Flask("worker_one"), Flask("worker_two")]
+        for worker in workers:
+            data.configure(worker, settings)
+        for worker, year in [(workers[0], 2020), (workers[1], 2020), (workers[1], 2021)]:
+            with worker.test_request_context("/"):
+                g.sqa_scope = Scope("test-manager", "service_manager")
+                assert view(year) == {"year": year}
+        assert built == [2020, 2021]  # 2020 built once, by the first worker
+        expiries = []
+        for path in (tmp_path / "cache").iterdir():
+            with path.open("rb") as f:
+                expiries.append(struct.unpack("I", f.read(4))[0])
+        views = [e for e in expiries if e]  # 0: the folder's own count file
+        soon = time.time() + data.CACHE_SECONDS
+        assert len(views) == 2 and all(abs(e - soon) < 120 for e in views)
     finally:
         data.cache = cache
         data._settings[:] = saved
