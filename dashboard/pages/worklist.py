@@ -9,6 +9,7 @@ from dash import Input, Output, html
 
 from dashboard import components, data, figures, pagekit
 from dashboard.view import chosen
+from queries.core.errors import QueryError
 from queries.measures.kpis import Filters
 
 dash.register_page(
@@ -40,6 +41,8 @@ pagekit.register_people_follow_team(TEAM, STAFF, pagekit.IRO_ROLES)
 
 
 def _rows(days: str, team: str, staff: str) -> Any:
+    if days not in LOOK_AHEAD:  # a cleared or forged chooser: say so (400), not a 500
+        raise QueryError(f"Choose how far ahead to look: {', '.join(LOOK_AHEAD)} days")
     return data.qa_table(
         "review_worklist", int(days), Filters(chosen(team), chosen(staff)), data.today()
     )

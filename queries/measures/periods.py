@@ -14,6 +14,8 @@ FY_MONTHS = (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)
 
 def parse_fy(label: str) -> int:
     """``'2020-21'`` -> 2020; raise :class:`QueryError` on anything else."""
+    if not isinstance(label, str):  # a cleared or forged chooser sends none
+        raise QueryError("No financial year was chosen; choose one from the list")
     m = _FY.match(label.strip())
     if not m or (int(m.group(1)) + 1) % 100 != int(m.group(2)):
         raise QueryError(

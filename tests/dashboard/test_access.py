@@ -601,13 +601,22 @@ def test_a_forged_filter_is_refused_not_recorded(
 def test_every_callback_answers_400_to_values_of_the_wrong_kind(
     clients: dict[str, FlaskClient],
 ) -> None:
-    """Walk /_dash-dependencies as an attacker would and send, for each input in turn, a
-    list, a dict, a number and far-off dates where the page sends text: never a 5xx."""
+    """Walk /_dash-dependencies as an attacker would and send, for each input in turn,
+    nothing (null, as a cleared chooser sends), a blank, a list, a dict, a number and
+    far-off dates where the page sends text: never a 5xx."""
     c = clients["manager"]
     deps = c.get("/_dash-dependencies").get_json()
     server_side = [d for d in deps if not d.get("clientside_function")]
     assert len(server_side) >= 30
-    bad_values: list[Any] = [["North"], {"team": "North"}, 12345, "0001-01-01", "9999-12-31"]
+    bad_values: list[Any] = [
+        None,
+        "",
+        ["North"],
+        {"team": "North"},
+        12345,
+        "0001-01-01",
+        "9999-12-31",
+    ]
     answers, errors = {}, []
     for cb, bad in itertools.product(server_side, bad_values):
         for n in range(len(cb["inputs"])):
